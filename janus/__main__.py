@@ -1,0 +1,3 @@
+from janus.cli import main
+
+main()

@@ -1,0 +1,66 @@
+"""Errors in the OpenAI shape, so every client SDK can read them.
+
+Every failure a client can see is a ``JanusError``: it knows its HTTP status and renders as
+``{"error": {"message", "type", "param", "code"}}`` both as an HTTP body and in-band in a
+stream.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+class JanusError(Exception):
+    """A failure reported to the client in OpenAI's error shape."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        type: str = "invalid_request_error",
+        code: str | None = None,
+        param: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.type = type
+        self.code = code
+        self.param = param
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "error": {
+                "message": self.message,
+                "type": self.type,
+                "param": self.param,
+                "code": self.code,
+            }
+        }
+
+    def to_json(self) -> bytes:
+        return json.dumps(self.to_dict()).encode()
+
+
+def invalid_request(message: str, *, param: str | None = None, code: str | None = None):
+    return JanusError(message, status=400, code=code, param=param)
+
+
+def model_not_found(model: str, detail: str = "") -> JanusError:
+    message = f"The model '{model}' does not exist{detail}."
+    return JanusError(message, status=404, code="model_not_found", param="model")
+
+
+def upstream_failed(message: str) -> JanusError:
+    return JanusError(message, status=502, type="upstream_error", code="competitor_failed")
+
+
+def deadline_exceeded(seconds: float) -> JanusError:
+    return JanusError(
+        f"The request did not complete within its deadline of {seconds:g} s.",
+        status=504,
+        type="timeout_error",
+        code="deadline_exceeded",
+    )

@@ -1,0 +1,1 @@
+"""The aiohttp gateway: app factory, chat handler, stream relay, competitor pool."""

@@ -1,0 +1,124 @@
+"""``POST /v1/chat/completions``: validate, route, then relay a stream or forward once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+import aiohttp
+from aiohttp import web
+from pydantic import ValidationError
+
+from janus.errors import JanusError, deadline_exceeded, invalid_request
+from janus.gateway.competitors import Competitor, CompetitorFailed
+from janus.gateway.keys import CONFIG, METRICS, POOL, ROUTER, record_of
+from janus.gateway.relay import StreamRelay, error_for
+from janus.gateway.upstream import failure_from_status, read_limited, unreachable
+from janus.protocol import ChatCompletion, ChatCompletionRequest, describe_validation_error
+
+JSON = "application/json"
+
+
+async def chat_completions(request: web.Request) -> web.StreamResponse:
+    settings = request.app[CONFIG].gateway
+    record = record_of(request)
+    deadline = asyncio.get_running_loop().time() + settings.request_timeout_s
+    record.stream = False  # marks this as a chat request for the metrics, even if it fails early
+
+    body = await _read_body(request, settings.max_body_bytes)
+    chat = _parse(body)
+    record.stream = chat.stream
+    candidates = await request.app[ROUTER].route(chat, request.app[POOL])
+    headers = {"Content-Type": JSON, "X-Request-Id": record.request_id}
+    request.app[METRICS].overhead.observe(time.perf_counter() - record.started)
+
+    if chat.stream:
+        relay = StreamRelay(request, record, settings)
+        metrics = request.app[METRICS]
+        metrics.streams_in_flight.inc()
+        try:
+            return await relay.run(candidates, body, headers, deadline)
+        finally:
+            metrics.streams_in_flight.dec()
+    try:
+        async with asyncio.timeout_at(deadline):
+            payload = await _complete(
+                candidates, body, headers, settings.max_response_bytes, record
+            )
+    except TimeoutError:
+        raise deadline_exceeded(settings.request_timeout_s) from None
+    return web.Response(body=payload, content_type=JSON)
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise _too_large(request.content_length, limit)
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise _too_large(None, limit) from None
+    if not body:
+        raise invalid_request("The request body is empty; send a JSON chat completion request.")
+    return body
+
+
+def _too_large(size: int | None, limit: int) -> JanusError:
+    measured = f" of {size} bytes" if size is not None else ""
+    return JanusError(
+        f"The request body{measured} is larger than the limit of {limit} bytes.",
+        status=413,
+        code="request_too_large",
+    )
+
+
+def _parse(body: bytes) -> ChatCompletionRequest:
+    try:
+        return ChatCompletionRequest.model_validate_json(body)
+    except ValidationError as exc:
+        errors = exc.errors()
+        if errors and errors[0]["type"] == "json_invalid":
+            raise invalid_request(
+                f"The request body is not valid JSON: {errors[0]['ctx'].get('error', '')}",
+                code="invalid_json",
+            ) from None
+        message, param = describe_validation_error(errors)
+        raise invalid_request(f"Invalid request: {message}", param=param) from None
+
+
+async def _complete(
+    candidates: Sequence[Competitor], body: bytes, headers: dict[str, str], limit: int, record
+) -> bytes:
+    """Forward a non-stream request to the first candidate that gives a valid answer."""
+    failure: CompetitorFailed | None = None
+    for competitor in candidates:
+        record.competitor = competitor.id
+        record.attempts += 1
+        try:
+            return await _fetch(competitor, body, headers, limit)
+        except CompetitorFailed as exc:
+            failure = exc
+            if not exc.retryable:
+                break
+    assert failure is not None, "a router returns at least one candidate"
+    raise error_for(failure)
+
+
+async def _fetch(competitor: Competitor, body: bytes, headers: dict[str, str], limit: int) -> bytes:
+    try:
+        async with competitor.post_chat(body, headers) as upstream:
+            if upstream.status != 200:
+                raise await failure_from_status(competitor.id, upstream)
+            payload = await read_limited(upstream, limit, "the answer")
+    except ValueError as exc:
+        raise CompetitorFailed(competitor.id, f"sent an answer too large: {exc}") from None
+    except (aiohttp.ClientError, OSError) as exc:
+        raise unreachable(competitor.id, exc) from exc
+    try:
+        ChatCompletion.model_validate_json(payload)
+    except ValidationError as exc:
+        detail, _ = describe_validation_error(exc.errors())
+        raise CompetitorFailed(
+            competitor.id, f"sent an invalid chat.completion ({detail})"
+        ) from None
+    return payload

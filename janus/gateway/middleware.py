@@ -1,0 +1,83 @@
+"""Every request gets an id, an OpenAI-shaped error when it fails, and one log line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+
+from aiohttp import web
+
+from janus.errors import JanusError
+from janus.gateway.keys import CONFIG, METRICS, RECORD
+from janus.gateway.observability import RequestRecord
+from janus.gateway.relay import CLIENT_CLOSED_STATUS
+
+REQUEST_ID_HEADER = "X-Request-Id"
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+log = logging.getLogger("janus.gateway")
+
+_HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+
+
+def error_response(error: JanusError) -> web.Response:
+    return web.Response(status=error.status, body=error.to_json(), content_type="application/json")
+
+
+@web.middleware
+async def observe(request: web.Request, handler) -> web.StreamResponse:
+    supplied = request.headers.get(REQUEST_ID_HEADER, "")
+    request_id = supplied if _SAFE_REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
+    record = RequestRecord(request_id, request.method, request.path)
+    request[RECORD] = record
+    try:
+        response = await _answer(request, handler, record)
+    except asyncio.CancelledError:
+        record.status, record.error = CLIENT_CLOSED_STATUS, "client disconnected"
+        raise
+    finally:
+        app = request.app
+        if record.status is None and "response" in locals():
+            record.status = response.status
+        record.finish(app[METRICS], app[CONFIG].gateway.access_log)
+    return response
+
+
+async def _answer(request: web.Request, handler, record: RequestRecord) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except JanusError as error:
+        record.error = error.message
+        return error_response(error)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        error = JanusError(
+            exc.reason
+            if exc.status != 405
+            else f"{request.method} is not allowed on {request.path}",
+            status=exc.status,
+            type="invalid_request_error",
+            code=_HTTP_ERROR_CODES.get(exc.status),
+        )
+        record.error = error.message
+        return error_response(error)
+    except Exception:
+        log.exception("unhandled error in request %s", record.request_id)
+        record.error = "internal error"
+        return error_response(
+            JanusError(
+                f"The gateway failed unexpectedly (request id {record.request_id}).",
+                status=500,
+                type="server_error",
+                code="internal_error",
+            )
+        )
+
+
+async def add_request_id(request: web.Request, response: web.StreamResponse) -> None:
+    """``on_response_prepare`` signal: covers plain and streamed responses alike."""
+    record = request.get(RECORD)
+    if record is not None:
+        response.headers[REQUEST_ID_HEADER] = record.request_id

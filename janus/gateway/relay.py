@@ -1,0 +1,209 @@
+"""The stream relay: the heart of the gateway.
+
+It reads a competitor's SSE stream event by event, checks every chunk, and re-emits it to
+the client, while a keep-alive task writes ``: ping`` whenever the client heard nothing for
+``keepalive_interval_s`` (also before the first token). The whole exchange runs under the
+request deadline. Until a chunk of an answer has reached the client, a failing competitor is
+replaced by the next candidate; after that, a failure ends the stream in-band with an
+``error`` event and ``[DONE]`` — never a silent close and never invented content.
+
+Disconnects need no special code: aiohttp cancels the handler when the client goes away
+(``handler_cancellation=True``), and leaving the upstream ``async with`` closes the
+competitor's connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Sequence
+
+import aiohttp
+from aiohttp import web
+from pydantic import ValidationError
+
+from janus.config import GatewayConfig
+from janus.errors import JanusError, deadline_exceeded, upstream_failed
+from janus.gateway.competitors import Competitor, CompetitorFailed
+from janus.gateway.observability import RequestRecord
+from janus.gateway.upstream import failure_from_status, unreachable
+from janus.protocol import ChatCompletionChunk, describe_validation_error
+from janus.sse import DONE, DONE_MARKER, PING, SSEError, SSEParser, data_event
+
+SSE_HEADERS = {
+    "Content-Type": "text/event-stream; charset=utf-8",
+    "Cache-Control": "no-cache",
+    "X-Accel-Buffering": "no",
+}
+
+
+CLIENT_CLOSED_STATUS = 499  # nginx's convention for "the client closed the connection"
+
+
+class ClientGone(Exception):
+    """Writing to the client failed: it disconnected. Not the competitor's fault."""
+
+
+class StreamRelay:
+    """Relays one client stream; create one per request."""
+
+    def __init__(self, request: web.Request, record: RequestRecord, settings: GatewayConfig):
+        self.request = request
+        self.record = record
+        self.settings = settings
+        self.response = web.StreamResponse(headers=SSE_HEADERS)
+        self._lock = asyncio.Lock()
+        self._last_write = time.monotonic()
+        self._last_content: float | None = None
+        self.answer_started = False
+
+    async def run(
+        self,
+        candidates: Sequence[Competitor],
+        body: bytes,
+        headers: dict[str, str],
+        deadline: float,
+    ) -> web.StreamResponse:
+        keepalive = asyncio.create_task(self._keep_alive())
+        error: JanusError | None = None
+        try:
+            async with asyncio.timeout_at(deadline):
+                await self._relay_first_that_answers(candidates, body, headers)
+        except TimeoutError:
+            error = deadline_exceeded(self.settings.request_timeout_s)
+        except JanusError as exc:
+            error = exc
+        except ClientGone:
+            self.record.status, self.record.error = CLIENT_CLOSED_STATUS, "client disconnected"
+            return self.response
+        finally:
+            keepalive.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ClientGone):
+                await keepalive
+        if error is not None:
+            await self._fail(error)
+        return self.response
+
+    async def _relay_first_that_answers(
+        self, candidates: Sequence[Competitor], body: bytes, headers: dict[str, str]
+    ) -> None:
+        failure: CompetitorFailed | None = None
+        for competitor in candidates:
+            self.record.competitor = competitor.id
+            self.record.attempts += 1
+            try:
+                await self._relay(competitor, body, headers)
+                return
+            except CompetitorFailed as exc:
+                failure = exc
+                if self.answer_started or not exc.retryable:
+                    break
+        assert failure is not None, "a router returns at least one candidate"
+        raise error_for(failure)
+
+    async def _relay(self, competitor: Competitor, body: bytes, headers: dict[str, str]) -> None:
+        try:
+            async with competitor.post_chat(body, headers) as upstream:
+                if upstream.status != 200:
+                    raise await failure_from_status(competitor.id, upstream)
+                content_type = upstream.headers.get("Content-Type", "")
+                if not content_type.startswith("text/event-stream"):
+                    raise CompetitorFailed(
+                        competitor.id, f"answered a stream request with '{content_type}'"
+                    )
+                await self._pump(competitor.id, upstream)
+        except (aiohttp.ClientError, OSError) as exc:
+            raise unreachable(competitor.id, exc) from exc
+
+    async def _pump(self, competitor_id: str, upstream: aiohttp.ClientResponse) -> None:
+        parser = SSEParser(self.settings.max_event_bytes)
+        async for received in upstream.content.iter_any():
+            try:
+                events = parser.feed(received)
+            except SSEError as exc:
+                raise CompetitorFailed(competitor_id, f"sent an unusable stream: {exc}") from None
+            out: list[bytes] = []
+            done = False
+            for event in events:
+                if event.data == DONE_MARKER:
+                    done = True
+                    break
+                self._check(competitor_id, event.data)
+                out.append(event.encode())
+            if out:
+                await self._write(b"".join(out))
+                self.answer_started = True
+            if done:
+                await self._write(DONE)
+                return
+        raise CompetitorFailed(competitor_id, "ended the stream without data: [DONE]")
+
+    def _check(self, competitor_id: str, data: bytes) -> None:
+        """Validate one chunk and record its timing; raise on errors and malformed chunks."""
+        try:
+            chunk = ChatCompletionChunk.model_validate_json(data)
+        except ValidationError as exc:
+            if b'"error"' in data:
+                raise self._in_stream_error(competitor_id, data) from None
+            detail, _ = describe_validation_error(exc.errors())
+            raise CompetitorFailed(competitor_id, f"sent a malformed chunk ({detail})") from None
+        if chunk.carries_content():
+            now = time.perf_counter()
+            if self._last_content is None:
+                self.record.ttft_s = now - self.record.started
+            else:
+                gap = now - self._last_content
+                self.record.max_gap_s = max(self.record.max_gap_s or 0.0, gap)
+            self._last_content = now
+
+    @staticmethod
+    def _in_stream_error(competitor_id: str, data: bytes) -> CompetitorFailed:
+        try:
+            message = json.loads(data)["error"].get("message", "")
+        except (ValueError, KeyError, AttributeError, TypeError):
+            message = data[:200].decode("utf-8", "replace")
+        return CompetitorFailed(competitor_id, f"reported an error: {message}")
+
+    async def _keep_alive(self) -> None:
+        interval = self.settings.keepalive_interval_s
+        while True:
+            idle_for = time.monotonic() - self._last_write
+            if idle_for < interval:
+                await asyncio.sleep(interval - idle_for)
+                continue
+            await asyncio.shield(self._write(PING))
+
+    async def _write(self, data: bytes) -> None:
+        async with self._lock:
+            try:
+                if not self.response.prepared:
+                    await self.response.prepare(self.request)
+                await self.response.write(data)
+            except ConnectionError as exc:
+                raise ClientGone(str(exc)) from exc
+            self._last_write = time.monotonic()
+            self.record.bytes_out += len(data)
+
+    async def _fail(self, error: JanusError) -> None:
+        """Report a failure: as an HTTP error if nothing was sent yet, else in-band."""
+        self.record.error = error.message
+        self.record.status = error.status
+        if not self.response.prepared:
+            raise error
+        await self._write(data_event(error.to_dict()) + DONE)
+
+
+def error_for(failure: CompetitorFailed) -> JanusError:
+    """The client-facing error for the last competitor failure."""
+    if not failure.retryable and failure.status is not None:
+        body = (failure.error_body or {}).get("error", {})
+        return JanusError(
+            str(body.get("message") or failure),
+            status=failure.status,
+            type=str(body.get("type") or "invalid_request_error"),
+            code=body.get("code"),
+            param=body.get("param"),
+        )
+    return upstream_failed(str(failure))

@@ -1,0 +1,226 @@
+"""The wire format: OpenAI Chat Completions plus the Janus extensions, as pydantic models.
+
+Request models allow extra fields on purpose: the gateway forwards the client's body as it
+arrived, so anything OpenAI adds (or a competitor understands) reaches the competitor. The
+models only check what the gateway itself relies on and give precise 400s for the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
+
+
+class _Open(BaseModel):
+    """A model that keeps fields it does not know (OpenAI keeps adding some)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class TextPart(_Open):
+    type: Literal["text"]
+    text: str
+
+
+class ImageUrl(_Open):
+    url: str = Field(min_length=1)
+    detail: Literal["auto", "low", "high"] | None = None
+
+
+class ImageUrlPart(_Open):
+    type: Literal["image_url"]
+    image_url: ImageUrl
+
+
+class OtherPart(_Open):
+    """Part types the gateway does not interpret (audio, files...), forwarded as they are."""
+
+    type: str
+
+
+def _part_kind(part: Any) -> str:
+    kind = part.get("type") if isinstance(part, dict) else getattr(part, "type", None)
+    return f"part:{kind}" if kind in ("text", "image_url") else "part:other"
+
+
+ContentPart = Annotated[
+    Annotated[TextPart, Tag("part:text")]
+    | Annotated[ImageUrlPart, Tag("part:image_url")]
+    | Annotated[OtherPart, Tag("part:other")],
+    Discriminator(_part_kind),
+]
+
+
+class FunctionCall(_Open):
+    name: str
+    arguments: str
+
+
+class ToolCall(_Open):
+    id: str
+    type: Literal["function"] = "function"
+    function: FunctionCall
+
+
+class Message(_Open):
+    role: Role
+    content: str | list[ContentPart] | None = None
+    name: str | None = None
+    tool_calls: list[ToolCall] | None = None
+    tool_call_id: str | None = None
+
+
+class FunctionDefinition(_Open):
+    name: str = Field(min_length=1)
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+
+
+class Tool(_Open):
+    type: Literal["function"]
+    function: FunctionDefinition
+
+
+class StreamOptions(_Open):
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(_Open):
+    model: str = Field(min_length=1)
+    messages: list[Message] = Field(min_length=1)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    tools: list[Tool] | None = None
+    n: int | None = Field(None, ge=1)
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
+
+
+# Responses -----------------------------------------------------------------------------
+
+
+class JanusEvent(_Open):
+    """A structured progress event: tool_start, tool_end, sandbox_start, artifact, ..."""
+
+    event: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class Artifact(_Open):
+    id: str
+    type: str
+    mime_type: str
+    display_name: str
+    size_bytes: int = Field(ge=0)
+    sha256: str
+    created_at: int
+    ttl_seconds: int | None = None
+    url: str
+
+
+class Usage(_Open):
+    prompt_tokens: int = Field(ge=0)
+    completion_tokens: int = Field(ge=0)
+    total_tokens: int = Field(ge=0)
+    cost_usd: float | None = None
+    sandbox_seconds: float | None = None
+
+
+class Delta(_Open):
+    role: Role | None = None
+    content: str | None = None
+    reasoning_content: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    janus: JanusEvent | None = None
+
+
+class ChunkChoice(_Open):
+    index: int = Field(ge=0)
+    delta: Delta
+    finish_reason: str | None = None
+
+
+class ChatCompletionChunk(_Open):
+    id: str | None = None
+    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
+    created: int | None = None
+    model: str | None = None
+    choices: list[ChunkChoice]
+    usage: Usage | None = None
+
+    def carries_content(self) -> bool:
+        """True when the chunk moves the answer forward (not only a role or usage)."""
+        for choice in self.choices:
+            delta = choice.delta
+            if delta.content or delta.reasoning_content or delta.tool_calls or delta.janus:
+                return True
+        return False
+
+
+class ResponseMessage(_Open):
+    role: Literal["assistant"] = "assistant"
+    content: str | None = None
+    reasoning_content: str | None = None
+    tool_calls: list[ToolCall] | None = None
+    artifacts: list[Artifact] | None = None
+
+
+class Choice(_Open):
+    index: int = Field(ge=0)
+    message: ResponseMessage
+    finish_reason: str | None = None
+
+
+class ChatCompletion(_Open):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage | None = None
+
+
+def describe_validation_error(errors: list[dict[str, Any]]) -> tuple[str, str | None]:
+    """Turn pydantic errors into one readable message and the offending field (``param``).
+
+    Union branches and discriminator tags are pydantic's bookkeeping, not field names, so
+    they are dropped; of several errors the deepest field wins, as it is the most precise.
+    """
+    by_param: dict[str, list[str]] = {}
+    for error in errors:
+        param = ""
+        for part in error["loc"]:
+            if isinstance(part, int):
+                param += f"[{part}]"
+            elif "[" not in part and ":" not in part and part not in _TYPE_NAMES:
+                param += f".{part}" if param else part
+        messages = by_param.setdefault(param, [])
+        if error["msg"] not in messages:
+            messages.append(error["msg"])
+    param = max(by_param, key=lambda p: (p.count(".") + p.count("["), len(p)))
+    message = " or ".join(by_param[param])
+    return (f"{param}: {message}" if param else message), (param or None)
+
+
+_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "dict", "list", "none"})
+
+
+class ErrorBody(_Open):
+    message: str
+    type: str | None = None
+    param: str | None = None
+    code: str | int | None = None
+
+
+class ErrorEnvelope(_Open):
+    error: ErrorBody
+
+
+class Model(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str

@@ -1,0 +1,84 @@
+"""Running an aiohttp application on a socket, for the gateway and for competitors alike."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import resource
+import signal
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass(frozen=True)
+class Listening:
+    runner: web.AppRunner
+    url: str
+
+
+def raise_open_file_limit() -> None:
+    """Each stream holds two sockets; the usual soft limit of 1024 would cap it near 500."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+@contextlib.asynccontextmanager
+async def listening(
+    app: web.Application,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    unix_socket: str | None = None,
+) -> AsyncIterator[Listening]:
+    """Serve ``app`` until the block exits.
+
+    ``handler_cancellation`` makes aiohttp cancel a handler whose client disconnected,
+    which is how the relay stops the upstream request promptly.
+    """
+    runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
+    await runner.setup()
+    try:
+        if unix_socket:
+            site: web.BaseSite = web.UnixSite(runner, unix_socket)
+        else:
+            site = web.TCPSite(runner, host, port, reuse_address=True)
+        await site.start()
+        if unix_socket:
+            url = f"unix:{unix_socket}"
+        else:
+            bound_host, bound_port = runner.addresses[0][:2]
+            url = f"http://{_url_host(bound_host)}:{bound_port}"
+        yield Listening(runner, url)
+    finally:
+        await runner.cleanup()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+async def serve_until_stopped(
+    app: web.Application, on_ready: Callable[[str], None], **where: Any
+) -> None:
+    """Serve until SIGINT or SIGTERM, then clean up (close upstreams, run shutdown hooks)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with listening(app, **where) as server:
+        on_ready(server.url)
+        await stop.wait()
+
+
+def run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run on uvloop when it is installed (it roughly halves aiohttp's per-request cost)."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(coroutine)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(coroutine)

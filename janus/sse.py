@@ -1,0 +1,92 @@
+"""Server-sent events: an incremental parser for upstream streams and the bytes we emit.
+
+The parser follows the SSE spec where it matters for relaying: lines end in CRLF, LF or CR;
+``data:`` lines of one event are joined with newlines; ``event:`` names the event; lines
+starting with ``:`` are comments (keep-alives); a blank line dispatches the event.
+It is fed whatever the socket delivers, so events may arrive split or batched.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+PING = b": ping\n\n"
+DONE = b"data: [DONE]\n\n"
+DONE_MARKER = b"[DONE]"
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+class SSEError(Exception):
+    """The upstream byte stream is not a usable SSE stream."""
+
+
+@dataclass(slots=True)
+class Event:
+    data: bytes
+    event: str | None = None
+
+    def encode(self) -> bytes:
+        """Re-emit as one ``data:`` line; multi-line data (pretty JSON) is compacted first."""
+        if b"\n" in self.data:
+            return data_event(json.loads(self.data))
+        return b"data: " + self.data + b"\n\n"
+
+
+def data_event(payload: Any) -> bytes:
+    return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
+
+
+class SSEParser:
+    """Turns a byte stream into ``Event``s, refusing any event larger than ``max_event_bytes``."""
+
+    __slots__ = ("_buffer", "_data", "_data_size", "_event", "comments", "max_event_bytes")
+
+    def __init__(self, max_event_bytes: int = 16 * 1024 * 1024) -> None:
+        self.max_event_bytes = max_event_bytes
+        self._buffer = bytearray()
+        self._data: list[bytes] = []
+        self._data_size = 0
+        self._event: str | None = None
+        self.comments = 0
+
+    def feed(self, chunk: bytes) -> list[Event]:
+        self._buffer += chunk
+        buffer = self._buffer
+        events: list[Event] = []
+        position = 0
+        while match := _LINE_END.search(buffer, position):
+            if match.end() == len(buffer) and buffer[-1:] == b"\r":
+                break  # a CR at the very end may be the first half of CRLF
+            self._line(bytes(buffer[position : match.start()]), events)
+            position = match.end()
+        del buffer[:position]
+        if len(buffer) + self._data_size > self.max_event_bytes:
+            raise SSEError(f"an event is larger than {self.max_event_bytes} bytes")
+        return events
+
+    def _line(self, line: bytes, events: list[Event]) -> None:
+        if not line:
+            if self._data:
+                events.append(Event(b"\n".join(self._data), self._event))
+            self._data, self._data_size, self._event = [], 0, None
+            return
+        if line[:1] == b":":
+            self.comments += 1
+            return
+        name, _, value = line.partition(b":")
+        if value[:1] == b" ":
+            value = value[1:]
+        if name == b"data":
+            self._data.append(value)
+            self._data_size += len(value) + 1
+        elif name == b"event":
+            self._event = value.decode("utf-8", "replace")
+
+    @property
+    def pending(self) -> bool:
+        """True when an event was started but never terminated by a blank line."""
+        return bool(self._data or self._buffer.strip())

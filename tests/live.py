@@ -1,0 +1,72 @@
+"""Real servers on real sockets, run on an event loop in a background thread.
+
+Running them off the test's own loop lets synchronous clients (the ``openai`` SDK) and
+asynchronous ones talk to the same gateway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from typing import Any
+
+from aiohttp import web
+
+from janus.config import parse_config
+from janus.gateway.app import create_app
+from janus.plugins import load_plugins
+from janus.server import listening
+from tests.scripted_competitor import Script, ScriptedCompetitor
+
+
+class LiveServers:
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+        self._stack: contextlib.AsyncExitStack | None = None
+
+    def call(self, coroutine, timeout: float = 30) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def serve(self, app: web.Application) -> str:
+        async def start() -> str:
+            if self._stack is None:
+                self._stack = contextlib.AsyncExitStack()
+            server = await self._stack.enter_async_context(listening(app))
+            return server.url
+
+        return self.call(start())
+
+    def competitor(self, script: Script) -> tuple[ScriptedCompetitor, str]:
+        competitor = ScriptedCompetitor(script)
+        return competitor, self.serve(competitor.app())
+
+    def gateway(
+        self,
+        competitors: dict[str, str],
+        *,
+        default: str | None = None,
+        fallbacks: tuple[str, ...] = (),
+        **gateway: Any,
+    ) -> str:
+        config = parse_config(
+            {
+                "gateway": gateway,
+                "routing": {"default": default, "fallbacks": list(fallbacks)},
+                "competitors": [{"id": cid, "url": url} for cid, url in competitors.items()],
+            },
+            "test config",
+        )
+        return self.serve(create_app(config, load_plugins(use_env=False, allow=set())))
+
+    def stop_all(self) -> None:
+        if self._stack is not None:
+            self.call(self._stack.aclose())
+            self._stack = None
+
+    def close(self) -> None:
+        self.stop_all()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5)
