@@ -114,8 +114,10 @@ def _describe(error: dict[str, Any]) -> str:
 
 
 def parse_config(data: dict[str, Any], source: str) -> Config:
+    """Validate in strict mode: TOML values are already typed, so ``port = true`` or
+    ``access_log = "no"`` is a mistake to report, not something to coerce (to 1, to True)."""
     try:
-        return Config.model_validate(data)
+        return Config.model_validate(data, strict=True)
     except ValidationError as exc:
         problems = "; ".join(_describe(error) for error in exc.errors())
         raise ConfigError(f"{source}: {problems}") from None

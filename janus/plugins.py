@@ -65,7 +65,8 @@ class PluginManager(pluggy.PluginManager):
                 plugin = ep.load()
                 self.register(plugin, name=ep.name)
             except Exception as exc:
-                raise PluginError(f"plugin '{ep.name}' ({ep.value}) failed to load: {exc}") from exc
+                where = f"plugin '{ep.name}' ({ep.value})"
+                raise PluginError(f"{where} failed to load: {_one_line(exc)}") from exc
             self._versions[ep.name] = ep.dist.version if ep.dist else "unknown"
 
     def describe(self) -> list[PluginInfo]:
@@ -115,5 +116,12 @@ def load_plugins(allow: set[str] | None = None, *, use_env: bool = True) -> Plug
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin '{pm.get_name(exc.plugin)}': {exc}") from exc
+        raise PluginError(f"plugin '{pm.get_name(exc.plugin)}': {_one_line(exc)}") from exc
     return pm
+
+
+def _one_line(exc: BaseException) -> str:
+    """The CLI promises one line on stderr, but pluggy's validation errors span three and
+    some exceptions carry no message at all; keep every line, joined, or the type's name."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return "; ".join(lines) or type(exc).__name__

@@ -85,18 +85,18 @@ class Tool(_Open):
 
 
 class StreamOptions(_Open):
-    include_usage: bool = False
+    include_usage: bool = Field(False, strict=True)
 
 
 class ChatCompletionRequest(_Open):
     model: str = Field(min_length=1)
     messages: list[Message] = Field(min_length=1)
-    stream: bool = False
+    stream: bool = Field(False, strict=True)
     stream_options: StreamOptions | None = None
     tools: list[Tool] | None = None
-    n: int | None = Field(None, ge=1)
-    max_tokens: int | None = Field(None, ge=1)
-    max_completion_tokens: int | None = Field(None, ge=1)
+    n: int | None = Field(None, ge=1, strict=True)
+    max_tokens: int | None = Field(None, ge=1, strict=True)
+    max_completion_tokens: int | None = Field(None, ge=1, strict=True)
 
 
 # Responses -----------------------------------------------------------------------------

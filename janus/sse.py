@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,38 +54,48 @@ class SSEParser:
         self._event: str | None = None
         self.comments = 0
 
-    def feed(self, chunk: bytes) -> list[Event]:
+    def feed(self, chunk: bytes) -> Iterator[Event]:
+        """Yield the events completed by ``chunk``, one at a time.
+
+        Lazily, so that events before an oversized one are still delivered before the
+        ``SSEError``, in order, exactly as if they had arrived in separate reads.
+        """
         self._buffer += chunk
         buffer = self._buffer
-        events: list[Event] = []
         position = 0
-        while match := _LINE_END.search(buffer, position):
-            if match.end() == len(buffer) and buffer[-1:] == b"\r":
-                break  # a CR at the very end may be the first half of CRLF
-            self._line(bytes(buffer[position : match.start()]), events)
-            position = match.end()
-        del buffer[:position]
+        try:
+            while match := _LINE_END.search(buffer, position):
+                if match.end() == len(buffer) and buffer[-1:] == b"\r":
+                    break  # a CR at the very end may be the first half of CRLF
+                line = bytes(buffer[position : match.start()])
+                position = match.end()
+                event = self._line(line)
+                if event is not None:
+                    yield event
+        finally:
+            del buffer[:position]
         if len(buffer) + self._data_size > self.max_event_bytes:
             raise SSEError(f"an event is larger than {self.max_event_bytes} bytes")
-        return events
 
-    def _line(self, line: bytes, events: list[Event]) -> None:
+    def _line(self, line: bytes) -> Event | None:
         if not line:
-            if self._data:
-                events.append(Event(b"\n".join(self._data), self._event))
+            event = Event(b"\n".join(self._data), self._event) if self._data else None
             self._data, self._data_size, self._event = [], 0, None
-            return
+            return event
         if line[:1] == b":":
             self.comments += 1
-            return
+            return None
         name, _, value = line.partition(b":")
         if value[:1] == b" ":
             value = value[1:]
         if name == b"data":
             self._data.append(value)
             self._data_size += len(value) + 1
+            if self._data_size > self.max_event_bytes:
+                raise SSEError(f"an event is larger than {self.max_event_bytes} bytes")
         elif name == b"event":
             self._event = value.decode("utf-8", "replace")
+        return None
 
     @property
     def pending(self) -> bool:

@@ -30,18 +30,20 @@ class LiveServers:
     def call(self, coroutine, timeout: float = 30) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
-    def serve(self, app: web.Application) -> str:
+    def serve(self, app: web.Application, **where: Any) -> str:
+        """Serve ``app`` on an ephemeral loopback port (or ``unix_socket=PATH``)."""
+
         async def start() -> str:
             if self._stack is None:
                 self._stack = contextlib.AsyncExitStack()
-            server = await self._stack.enter_async_context(listening(app))
+            server = await self._stack.enter_async_context(listening(app, **where))
             return server.url
 
         return self.call(start())
 
-    def competitor(self, script: Script) -> tuple[ScriptedCompetitor, str]:
+    def competitor(self, script: Script, **where: Any) -> tuple[ScriptedCompetitor, str]:
         competitor = ScriptedCompetitor(script)
-        return competitor, self.serve(competitor.app())
+        return competitor, self.serve(competitor.app(), **where)
 
     def gateway(
         self,

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 Script = Callable[[web.Request, dict], Awaitable[web.StreamResponse]]
 FOREVER = float("inf")
@@ -122,7 +123,7 @@ class ScriptedCompetitor:
     def __init__(self, script: Script) -> None:
         self.script = script
         self.requests: list[dict] = []
-        self.headers: list[dict[str, str]] = []
+        self.headers: list[CIMultiDict[str]] = []
         self.disconnected = threading.Event()
         self.disconnected_at: float | None = None
 
@@ -135,7 +136,7 @@ class ScriptedCompetitor:
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests.append(body)
-        self.headers.append(dict(request.headers))
+        self.headers.append(request.headers.copy())
         try:
             return await self.script(request, body)
         except (asyncio.CancelledError, ConnectionError):

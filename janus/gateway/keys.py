@@ -17,7 +17,7 @@ ROUTER = web.AppKey("router", Router)
 METRICS = web.AppKey("metrics", Metrics)
 STARTED_AT = web.AppKey("started_at", int)
 
-RECORD = "janus.record"  # request[RECORD] -> RequestRecord
+RECORD = web.RequestKey("record", RequestRecord)
 
 
 def record_of(request: web.Request) -> RequestRecord:

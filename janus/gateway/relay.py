@@ -120,25 +120,33 @@ class StreamRelay:
     async def _pump(self, competitor_id: str, upstream: aiohttp.ClientResponse) -> None:
         parser = SSEParser(self.settings.max_event_bytes)
         async for received in upstream.content.iter_any():
-            try:
-                events = parser.feed(received)
-            except SSEError as exc:
-                raise CompetitorFailed(competitor_id, f"sent an unusable stream: {exc}") from None
             out: list[bytes] = []
-            done = False
-            for event in events:
-                if event.data == DONE_MARKER:
-                    done = True
-                    break
-                self._check(competitor_id, event.data)
-                out.append(event.encode())
-            if out:
-                await self._write(b"".join(out))
-                self.answer_started = True
-            if done:
-                await self._write(DONE)
-                return
+            failure: CompetitorFailed | None = None
+            try:
+                for event in parser.feed(received):
+                    if event.data == DONE_MARKER:
+                        await self._write_chunks(out)
+                        await self._write(DONE)
+                        return
+                    self._check(competitor_id, event.data)
+                    out.append(event.encode())
+            except SSEError as exc:
+                failure = CompetitorFailed(competitor_id, f"sent an unusable stream: {exc}")
+            except CompetitorFailed as exc:
+                failure = exc
+            # Valid chunks read together with a bad one still go out first: the client sees
+            # what it would have seen had they arrived in separate reads.
+            await self._write_chunks(out)
+            if failure is not None:
+                raise failure
         raise CompetitorFailed(competitor_id, "ended the stream without data: [DONE]")
+
+    async def _write_chunks(self, out: list[bytes]) -> None:
+        if out:
+            data = b"".join(out)
+            out.clear()
+            await self._write(data)
+            self.answer_started = True
 
     def _check(self, competitor_id: str, data: bytes) -> None:
         """Validate one chunk and record its timing; raise on errors and malformed chunks."""
