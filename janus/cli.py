@@ -69,7 +69,11 @@ def run(plugins: PluginManager, config_path: str | None, host: str | None, port:
             config.routing.default or "none",
         )
 
-    where = {"host": config.gateway.host, "port": config.gateway.port}
+    where = {
+        "host": config.gateway.host,
+        "port": config.gateway.port,
+        "shutdown_timeout": config.gateway.shutdown_grace_s,
+    }
     _serve(run_loop, serve_until_stopped(app, ready, **where), where)
 
 
@@ -120,6 +124,8 @@ def list_plugins(plugins: PluginManager, as_json: bool) -> None:
 def _serve(run_loop, coroutine, where: dict) -> None:
     try:
         run_loop(coroutine)
+    except PluginError as exc:
+        raise CLIError(str(exc)) from None
     except OSError as exc:
         place = where.get("unix_socket") or f"{where.get('host')}:{where.get('port')}"
         raise CLIError(f"cannot listen on {place}: {exc.strerror or exc}") from None
@@ -140,7 +146,7 @@ def _configure_logging() -> None:
 def main(argv: list[str] | None = None) -> None:
     try:
         plugins = load_plugins()
-        plugins.hook.register_commands(cli=cli)
+        plugins.call("register_commands", cli=cli)
     except PluginError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)

@@ -38,6 +38,7 @@ class GatewayConfig(_Section):
     max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024)
     max_event_bytes: int = Field(16 * 1024 * 1024, ge=1024)
     max_response_bytes: int = Field(64 * 1024 * 1024, ge=1024)
+    shutdown_grace_s: float = Field(10.0, ge=0)
     access_log: bool = True
 
 

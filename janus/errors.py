@@ -57,6 +57,24 @@ def upstream_failed(message: str) -> JanusError:
     return JanusError(message, status=502, type="upstream_error", code="competitor_failed")
 
 
+def no_candidates() -> JanusError:
+    return JanusError(
+        "The router found no competitor for this request.",
+        status=503,
+        type="server_error",
+        code="no_competitor_available",
+    )
+
+
+def shutting_down() -> JanusError:
+    return JanusError(
+        "The gateway is shutting down; retry the request.",
+        status=503,
+        type="server_error",
+        code="gateway_shutting_down",
+    )
+
+
 def deadline_exceeded(seconds: float) -> JanusError:
     return JanusError(
         f"The request did not complete within its deadline of {seconds:g} s.",

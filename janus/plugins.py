@@ -8,7 +8,10 @@ third-party router or guardrail is a peer of ours. Third-party plugins are found
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,18 +83,66 @@ class PluginManager(pluggy.PluginManager):
         return sorted(infos, key=lambda info: (not info.builtin, info.name))
 
     def collect(self, hook_name: str) -> dict[str, Any]:
-        """Call a ``register_*`` hook and return what plugins registered, by name."""
+        """Call a ``register_*`` hook and return what plugins registered, by name.
+
+        Each plugin is called in turn (not through one pluggy call) so that a clash or a
+        crash names the plugin responsible.
+        """
         found: dict[str, Any] = {}
+        owners: dict[str, str] = {}
+        plugin_name = ""
 
         def register(name: str, obj: Any) -> None:
             if not isinstance(name, str) or not name:
-                raise PluginError(f"{hook_name}: register() needs a non-empty name, got {name!r}")
+                raise PluginError(
+                    f"plugin '{plugin_name}': {hook_name}: register() needs a non-empty name, "
+                    f"got {name!r}"
+                )
             if name in found:
-                raise PluginError(f"{hook_name}: '{name}' is registered twice")
-            found[name] = obj
+                raise PluginError(
+                    f"{hook_name}: '{name}' is registered twice "
+                    f"(by plugin '{owners[name]}' and by plugin '{plugin_name}')"
+                )
+            found[name], owners[name] = obj, plugin_name
 
-        getattr(self.hook, hook_name)(register=register)
+        for impl in self._impls(hook_name):
+            plugin_name = impl.plugin_name
+            with _blame(impl, hook_name):
+                _invoke(impl, register=register)
         return found
+
+    def call(self, hook_name: str, **kwargs: Any) -> None:
+        """Call a hook on each plugin in registration order; a crash names the plugin."""
+        for impl in self._impls(hook_name):
+            with _blame(impl, hook_name):
+                _invoke(impl, **kwargs)
+
+    async def acall(self, hook_name: str, **kwargs: Any) -> None:
+        """Like ``call``, awaiting the implementations that return an awaitable."""
+        for impl in self._impls(hook_name):
+            with _blame(impl, hook_name):
+                result = _invoke(impl, **kwargs)
+                if inspect.isawaitable(result):
+                    await result
+
+    def _impls(self, hook_name: str) -> list[pluggy.HookImpl]:
+        return getattr(self.hook, hook_name).get_hookimpls()
+
+
+def _invoke(impl: pluggy.HookImpl, **kwargs: Any) -> Any:
+    return impl.function(**{name: kwargs[name] for name in impl.argnames})
+
+
+@contextmanager
+def _blame(impl: pluggy.HookImpl, hook_name: str) -> Iterator[None]:
+    try:
+        yield
+    except PluginError:
+        raise
+    except Exception as exc:
+        raise PluginError(
+            f"plugin '{impl.plugin_name}' failed in {hook_name}: {_one_line(exc)}"
+        ) from exc
 
 
 def allow_list_from_env(environ: dict[str, str] | os._Environ = os.environ) -> set[str] | None:

@@ -32,13 +32,17 @@ async def listening(
     host: str = "127.0.0.1",
     port: int = 0,
     unix_socket: str | None = None,
+    shutdown_timeout: float = 10.0,
 ) -> AsyncIterator[Listening]:
     """Serve ``app`` until the block exits.
 
     ``handler_cancellation`` makes aiohttp cancel a handler whose client disconnected,
-    which is how the relay stops the upstream request promptly.
+    which is how the relay stops the upstream request promptly. On exit, requests still
+    running get ``shutdown_timeout`` seconds to finish before they are cancelled.
     """
-    runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
+    runner = web.AppRunner(
+        app, handler_cancellation=True, access_log=None, shutdown_timeout=shutdown_timeout
+    )
     await runner.setup()
     try:
         if unix_socket:

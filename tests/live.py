@@ -51,17 +51,25 @@ class LiveServers:
         *,
         default: str | None = None,
         fallbacks: tuple[str, ...] = (),
+        router: str = "by-model",
+        plugins: tuple[object, ...] = (),
         **gateway: Any,
     ) -> str:
+        """A gateway in front of ``competitors`` (id → URL), with extra in-process plugins."""
         config = parse_config(
             {
                 "gateway": gateway,
-                "routing": {"default": default, "fallbacks": list(fallbacks)},
+                "routing": {"default": default, "fallbacks": list(fallbacks), "router": router},
                 "competitors": [{"id": cid, "url": url} for cid, url in competitors.items()],
             },
             "test config",
         )
-        return self.serve(create_app(config, load_plugins(use_env=False, allow=set())))
+        manager = load_plugins(use_env=False, allow=set())
+        for plugin in plugins:
+            manager.register(plugin)
+        return self.serve(
+            create_app(config, manager), shutdown_timeout=config.gateway.shutdown_grace_s
+        )
 
     def stop_all(self) -> None:
         if self._stack is not None:

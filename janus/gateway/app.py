@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import inspect
+import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 
@@ -14,10 +15,13 @@ from janus.builtin.routers import JANUS_MODEL
 from janus.config import Config
 from janus.gateway.chat import chat_completions
 from janus.gateway.competitors import open_pool
-from janus.gateway.keys import CONFIG, METRICS, PLUGINS, POOL, ROUTER, STARTED_AT
+from janus.gateway.keys import CONFIG, METRICS, PLUGINS, POOL, ROUTER, STARTED_AT, STREAMS
 from janus.gateway.middleware import add_request_id, observe
 from janus.gateway.observability import Metrics
+from janus.gateway.relay import StreamRelay
 from janus.plugins import PluginError, PluginManager
+
+log = logging.getLogger("janus.gateway")
 
 
 def create_app(config: Config, plugins: PluginManager) -> web.Application:
@@ -34,9 +38,12 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     app[CONFIG] = config
     app[PLUGINS] = plugins
     app[ROUTER] = routers[config.routing.router]
-    app[METRICS] = Metrics()
+    streams: set[StreamRelay] = set()
+    app[STREAMS] = streams
+    app[METRICS] = Metrics(streams_in_flight=lambda: len(streams))
     app[STARTED_AT] = int(time.time())
     app.on_response_prepare.append(add_request_id)
+    app.on_shutdown.append(_end_streams)
     app.cleanup_ctx.append(_competitor_pool)
     app.cleanup_ctx.append(_plugin_lifecycle)
     app.router.add_post("/v1/chat/completions", chat_completions)
@@ -52,16 +59,25 @@ async def _competitor_pool(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _end_streams(app: web.Application) -> None:
+    """Give streams in flight ``shutdown_grace_s`` to finish, then end them in-band (503)."""
+    streams = app[STREAMS]
+    if not streams:
+        return
+    grace = app[CONFIG].gateway.shutdown_grace_s
+    log.info("shutting down: waiting up to %g s for %d stream(s)", grace, len(streams))
+    waiters = [asyncio.ensure_future(relay.finished.wait()) for relay in streams]
+    _, pending = await asyncio.wait(waiters, timeout=grace) if grace else ((), waiters)
+    for waiter in pending:
+        waiter.cancel()
+    for relay in list(streams):
+        relay.shut_down()
+
+
 async def _plugin_lifecycle(app: web.Application) -> AsyncIterator[None]:
-    await _call_lifecycle(app, "startup")
+    await app[PLUGINS].acall("startup", app=app)
     yield
-    await _call_lifecycle(app, "shutdown")
-
-
-async def _call_lifecycle(app: web.Application, hook_name: str) -> None:
-    for result in getattr(app[PLUGINS].hook, hook_name)(app=app):
-        if inspect.isawaitable(result):
-            await result
+    await app[PLUGINS].acall("shutdown", app=app)
 
 
 async def list_models(request: web.Request) -> web.Response:

@@ -10,9 +10,9 @@ import aiohttp
 from aiohttp import web
 from pydantic import ValidationError
 
-from janus.errors import JanusError, deadline_exceeded, invalid_request
+from janus.errors import JanusError, deadline_exceeded, invalid_request, no_candidates
 from janus.gateway.competitors import Competitor, CompetitorFailed
-from janus.gateway.keys import CONFIG, METRICS, POOL, ROUTER, record_of
+from janus.gateway.keys import CONFIG, METRICS, POOL, ROUTER, STREAMS, record_of
 from janus.gateway.relay import StreamRelay, error_for
 from janus.gateway.upstream import failure_from_status, read_limited, unreachable
 from janus.protocol import ChatCompletion, ChatCompletionRequest, describe_validation_error
@@ -30,17 +30,19 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     chat = _parse(body)
     record.stream = chat.stream
     candidates = await request.app[ROUTER].route(chat, request.app[POOL])
+    if not candidates:
+        raise no_candidates()
     headers = {"Content-Type": JSON, "X-Request-Id": record.request_id}
     request.app[METRICS].overhead.observe(time.perf_counter() - record.started)
 
     if chat.stream:
         relay = StreamRelay(request, record, settings)
-        metrics = request.app[METRICS]
-        metrics.streams_in_flight.inc()
+        streams = request.app[STREAMS]
+        streams.add(relay)
         try:
             return await relay.run(candidates, body, headers, deadline)
         finally:
-            metrics.streams_in_flight.dec()
+            streams.discard(relay)
     try:
         async with asyncio.timeout_at(deadline):
             payload = await _complete(

@@ -16,6 +16,7 @@ POOL = web.AppKey("pool", CompetitorPool)
 ROUTER = web.AppKey("router", Router)
 METRICS = web.AppKey("metrics", Metrics)
 STARTED_AT = web.AppKey("started_at", int)
+STREAMS = web.AppKey("streams", set)  # the StreamRelays in flight, for shutdown and metrics
 
 RECORD = web.RequestKey("record", RequestRecord)
 

@@ -31,17 +31,19 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
     request_id = supplied if _SAFE_REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
     record = RequestRecord(request_id, request.method, request.path)
     request[RECORD] = record
+    response: web.StreamResponse | None = None
     try:
         response = await _answer(request, handler, record)
+        return response
     except asyncio.CancelledError:
         record.status, record.error = CLIENT_CLOSED_STATUS, "client disconnected"
         raise
     finally:
-        app = request.app
-        if record.status is None and "response" in locals():
-            record.status = response.status
-        record.finish(app[METRICS], app[CONFIG].gateway.access_log)
-    return response
+        if response is not None:
+            record.status = record.status or response.status
+            if isinstance(response, web.Response) and isinstance(response.body, bytes):
+                record.bytes_out = len(response.body)
+        record.finish(request.app[METRICS], request.app[CONFIG].gateway.access_log)
 
 
 async def _answer(request: web.Request, handler, record: RequestRecord) -> web.StreamResponse:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
@@ -42,7 +43,7 @@ NO_COMPETITOR = "none"
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, streams_in_flight: Callable[[], int]) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "janus_requests",
@@ -71,9 +72,9 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.streams_in_flight = Gauge(
+        Gauge(
             "janus_streams_in_flight", "Streams currently being relayed", registry=self.registry
-        )
+        ).set_function(streams_in_flight)
         self.overhead = Histogram(
             "janus_gateway_overhead_seconds",
             "Time spent in the gateway itself before the request left for the competitor",

@@ -9,7 +9,8 @@ replaced by the next candidate; after that, a failure ends the stream in-band wi
 
 Disconnects need no special code: aiohttp cancels the handler when the client goes away
 (``handler_cancellation=True``), and leaving the upstream ``async with`` closes the
-competitor's connection.
+competitor's connection. A gateway shutdown cancels the relay the same way, but through
+``shut_down()``, so the stream still ends in-band with a 503 error and ``[DONE]``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from janus.config import GatewayConfig
-from janus.errors import JanusError, deadline_exceeded, upstream_failed
+from janus.errors import JanusError, deadline_exceeded, shutting_down, upstream_failed
 from janus.gateway.competitors import Competitor, CompetitorFailed
 from janus.gateway.observability import RequestRecord
 from janus.gateway.upstream import failure_from_status, unreachable
@@ -57,7 +58,10 @@ class StreamRelay:
         self._lock = asyncio.Lock()
         self._last_write = time.monotonic()
         self._last_content: float | None = None
+        self._task: asyncio.Task | None = None
+        self._shutting_down = False
         self.answer_started = False
+        self.finished = asyncio.Event()
 
     async def run(
         self,
@@ -66,6 +70,7 @@ class StreamRelay:
         headers: dict[str, str],
         deadline: float,
     ) -> web.StreamResponse:
+        self._task = asyncio.current_task()
         keepalive = asyncio.create_task(self._keep_alive())
         error: JanusError | None = None
         try:
@@ -76,15 +81,33 @@ class StreamRelay:
         except JanusError as exc:
             error = exc
         except ClientGone:
-            self.record.status, self.record.error = CLIENT_CLOSED_STATUS, "client disconnected"
-            return self.response
+            self._client_gone()
+        except asyncio.CancelledError:
+            if not self._shutting_down:
+                raise
+            self._task.uncancel()
+            error = shutting_down()
         finally:
             keepalive.cancel()
             with contextlib.suppress(asyncio.CancelledError, ClientGone):
                 await keepalive
-        if error is not None:
-            await self._fail(error)
+        try:
+            if error is not None:
+                await self._fail(error)
+        except ClientGone:
+            self._client_gone()
+        finally:
+            self.finished.set()
         return self.response
+
+    def shut_down(self) -> None:
+        """End this stream now, in-band, because the gateway is stopping."""
+        if self._task is not None and not self.finished.is_set():
+            self._shutting_down = True
+            self._task.cancel()
+
+    def _client_gone(self) -> None:
+        self.record.status, self.record.error = CLIENT_CLOSED_STATUS, "client disconnected"
 
     async def _relay_first_that_answers(
         self, candidates: Sequence[Competitor], body: bytes, headers: dict[str, str]

@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from janus import __version__
 from tests.gateway.sse_client import chat_body, stream_chat
-from tests.scripted_competitor import DONE, FOREVER, answer, chunk, cut_after, sse
+from tests.scripted_competitor import DONE, FOREVER, answer, chunk, completion, cut_after, sse
 
 
 async def get(url: str) -> tuple[int, str, aiohttp.typedefs.LooseHeaders]:
@@ -106,3 +106,22 @@ async def test_in_band_failure_is_logged_with_its_real_outcome(live, caplog):
     assert received.status == 200 and received.errors
     (line,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "janus.access"]
     assert line["status"] == 502 and "competitor 'a'" in line["error"]
+
+
+async def test_log_line_counts_bytes_of_plain_answers_and_errors(live, caplog):
+    _, url = live.competitor(answer(completion("plain")))
+    gateway = live.gateway({"a": url})
+    with caplog.at_level(logging.INFO, logger="janus.access"):
+        async with aiohttp.ClientSession() as session:
+            for model in ("a", "missing"):
+                async with session.post(
+                    gateway + "/v1/chat/completions", json=chat_body(model, stream=False)
+                ) as response:
+                    size = len(await response.read())
+                    (line,) = [
+                        json.loads(r.getMessage())
+                        for r in caplog.records
+                        if r.name == "janus.access"
+                    ]
+                    caplog.clear()
+                    assert line["bytes_out"] == size > 0

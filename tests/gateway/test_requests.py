@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
+from janus.hookspecs import hookimpl
 from tests.gateway.sse_client import chat_body, stream_chat
 from tests.scripted_competitor import DONE, answer, chunk, completion, sse
 
@@ -153,3 +154,22 @@ async def test_streamed_answers_carry_the_request_id_too(live):
     gateway = live.gateway({"a": url})
     received = await stream_chat(gateway, chat_body("a"), headers={"X-Request-Id": "s1"})
     assert received.headers["X-Request-Id"] == "s1" and received.content == "streamed"
+
+
+class _NobodyRouter:
+    async def route(self, request, pool):
+        return []
+
+
+class _NobodyRouterPlugin:
+    @hookimpl
+    def register_routers(self, register):
+        register("nobody", _NobodyRouter())
+
+
+async def test_router_with_no_candidate_is_a_503(live):
+    _, url = live.competitor(answer(completion("unused")))
+    gateway = live.gateway({"a": url}, router="nobody", plugins=(_NobodyRouterPlugin(),))
+    status, body, _ = await request(gateway, "POST", "/v1/chat/completions", json=chat_body("a"))
+    assert status == 503
+    assert assert_openai_error(body)["code"] == "no_competitor_available"

@@ -270,3 +270,25 @@ async def test_multiline_and_named_events_are_understood(live):
     received = await stream_chat(gateway, chat_body())
     assert received.content == "multi!"
     assert not received.errors and received.done
+
+
+async def test_shutdown_ends_open_streams_in_band_after_the_grace_period(live):
+    _, url = live.competitor(sse(chunk("before shutdown"), FOREVER))
+    gateway = live.gateway({"a": url}, default="a", shutdown_grace_s=0.3)
+    reading = asyncio.create_task(stream_chat(gateway, chat_body()))
+    await asyncio.sleep(0.3)
+    await asyncio.to_thread(live.stop_all)
+    received = await reading
+    assert received.content == "before shutdown"
+    assert received.errors[0]["code"] == "gateway_shutting_down"
+    assert received.done
+
+
+async def test_streams_that_finish_within_the_grace_period_are_untouched(live):
+    _, url = live.competitor(sse(chunk("slow"), 0.6, chunk(" but done"), DONE))
+    gateway = live.gateway({"a": url}, default="a", shutdown_grace_s=5)
+    reading = asyncio.create_task(stream_chat(gateway, chat_body()))
+    await asyncio.sleep(0.3)
+    await asyncio.to_thread(live.stop_all)
+    received = await reading
+    assert received.content == "slow but done" and not received.errors
