@@ -17,9 +17,9 @@ hookimpl = pluggy.HookimplMarker("janus")
 def register_competitors(register):
     """Register competitor factories: ``register(name, factory)``.
 
-    ``factory(**settings)`` returns an ``aiohttp.web.Application`` that implements the
-    competitor contract (``POST /v1/chat/completions``, ``GET /health``).
-    ``janus serve NAME`` runs one standalone.
+    ``factory()`` returns an ``aiohttp.web.Application`` that implements the competitor
+    contract (``POST /v1/chat/completions``, ``GET /health``); it reads its own settings from
+    the environment, as a container would. ``janus serve NAME`` runs one standalone.
     """
 
 
@@ -30,7 +30,12 @@ def register_routers(register):
 
 @hookspec
 def register_guardrails(register):
-    """Register guardrails: ``register(name, factory)``; see ``janus.interfaces.Guardrail``."""
+    """Register guardrails: ``register(name, factory)``.
+
+    A factory rather than an instance because each guardrail gets its own validated
+    settings table from ``janus.toml``; ``factory(settings)`` returns a
+    ``janus.interfaces.Guardrail``.
+    """
 
 
 @hookspec
@@ -40,7 +45,11 @@ def register_scorers(register):
 
 @hookspec
 def register_components(register):
-    """Register marketplace components: ``register(manifest, handler)``."""
+    """Register marketplace components: ``register(component_id, component)``.
+
+    ``component`` carries its manifest (semver version, contract, inputs, outputs, licence,
+    author) and the handler that serves it.
+    """
 
 
 @hookspec
