@@ -62,13 +62,24 @@ class SSEParser:
         """
         self._buffer += chunk
         buffer = self._buffer
+        # Nearly every stream ends lines with a bare LF; a plain find() is ~8x cheaper than
+        # the regex that also handles CR and CRLF.
+        bare_lf = b"\r" not in buffer
         position = 0
         try:
-            while match := _LINE_END.search(buffer, position):
-                if match.end() == len(buffer) and buffer[-1:] == b"\r":
-                    break  # a CR at the very end may be the first half of CRLF
-                line = bytes(buffer[position : match.start()])
-                position = match.end()
+            while True:
+                if bare_lf:
+                    start = buffer.find(b"\n", position)
+                    if start < 0:
+                        break
+                    end = start + 1
+                else:
+                    match = _LINE_END.search(buffer, position)
+                    if match is None or (match.end() == len(buffer) and buffer[-1:] == b"\r"):
+                        break  # a CR at the very end may be the first half of CRLF
+                    start, end = match.span()
+                line = bytes(buffer[position:start])
+                position = end
                 event = self._line(line)
                 if event is not None:
                     yield event

@@ -10,7 +10,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 
@@ -111,10 +111,21 @@ class RequestRecord:
             if self.max_gap_s is not None:
                 metrics.max_gap.labels(competitor).observe(self.max_gap_s)
         if log and access_log.isEnabledFor(logging.INFO):
-            line = asdict(self)
-            del line["started"]
-            line["latency_s"] = round(latency, 6)
-            for key in ("ttft_s", "max_gap_s"):
-                if line[key] is not None:
-                    line[key] = round(line[key], 6)
-            access_log.info(json.dumps(line, separators=(",", ":")))
+            access_log.info(json.dumps(self._log_fields(latency), separators=(",", ":")))
+
+    def _log_fields(self, latency: float) -> dict[str, object]:
+        # Built by hand: dataclasses.asdict deep-copies and cost ~15 µs per request.
+        return {
+            "request_id": self.request_id,
+            "method": self.method,
+            "path": self.path,
+            "competitor": self.competitor,
+            "stream": self.stream,
+            "status": self.status,
+            "latency_s": round(latency, 6),
+            "ttft_s": None if self.ttft_s is None else round(self.ttft_s, 6),
+            "max_gap_s": None if self.max_gap_s is None else round(self.max_gap_s, 6),
+            "bytes_out": self.bytes_out,
+            "attempts": self.attempts,
+            "error": self.error,
+        }
