@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 
 import click
@@ -50,11 +51,11 @@ def run(plugins: PluginManager, config_path: str | None, host: str | None, port:
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     if overrides:
         config = config.model_copy(update={"gateway": config.gateway.model_copy(update=overrides)})
+    _configure_logging()
     try:
         app = create_app(config, plugins)
-    except PluginError as exc:
+    except (PluginError, ConfigError) as exc:
         raise CLIError(f"{source}: {exc}") from None
-    _configure_logging()
     raise_open_file_limit()
     competitors = ", ".join(c.id for c in config.competitors) or "none"
 
@@ -124,11 +125,12 @@ def list_plugins(plugins: PluginManager, as_json: bool) -> None:
 def _serve(run_loop, coroutine, where: dict) -> None:
     try:
         run_loop(coroutine)
-    except PluginError as exc:
+    except (PluginError, ConfigError) as exc:
         raise CLIError(str(exc)) from None
     except OSError as exc:
         place = where.get("unix_socket") or f"{where.get('host')}:{where.get('port')}"
-        raise CLIError(f"cannot listen on {place}: {exc.strerror or exc}") from None
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise CLIError(f"cannot listen on {place}: {reason}") from None
 
 
 def _configure_logging() -> None:

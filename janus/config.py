@@ -11,7 +11,7 @@ import os
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -50,24 +50,103 @@ class RoutingConfig(_Section):
 
 class CompetitorConfig(_Section):
     id: CompetitorId
-    url: str
+    # "external": a running container at ``url``. "subprocess": the gateway runs the
+    # competitor plugin ``plugin`` itself (``janus serve``), restarts it if it dies, and
+    # talks to it over a unix socket; with ``isolate_network`` it gets no network at all.
+    kind: Literal["external", "subprocess"] = "external"
+    url: str | None = None
+    plugin: str | None = None
+    isolate_network: bool = True
+    startup_timeout_s: float = Field(60.0, gt=0)
+    # An optional subprocess competitor whose plugin is not installed is left out with a
+    # warning instead of stopping start-up (the embedded default lists the baselines so).
+    optional: bool = False
     name: str | None = None
     description: str = ""
+    # A long-lived platform key for calls outside any client request (warm-up, health):
+    # the name of the environment variable that holds it, never the key itself.
+    platform_key_env: str | None = None
 
     @field_validator("url")
     @classmethod
-    def _known_scheme(cls, url: str) -> str:
-        if url.startswith(("http://", "https://")) or (
-            url.startswith("unix:") and len(url) > len("unix:")
+    def _known_scheme(cls, url: str | None) -> str | None:
+        if (
+            url is None
+            or url.startswith(("http://", "https://"))
+            or (url.startswith("unix:") and len(url) > len("unix:"))
         ):
-            return url.rstrip("/")
+            return url.rstrip("/") if url else url
         raise ValueError("must start with http://, https:// or unix:/path/to.sock")
+
+    @model_validator(mode="after")
+    def _kind_has_what_it_needs(self) -> CompetitorConfig:
+        if self.kind == "external" and not self.url:
+            raise _FieldError("url", "required for an external competitor")
+        if self.kind == "subprocess" and not self.plugin:
+            raise _FieldError("plugin", "required for a subprocess competitor")
+        if self.kind == "subprocess" and self.url:
+            raise _FieldError("url", "not allowed for a subprocess competitor (it gets a socket)")
+        return self
+
+
+class BackendChoice(_Section):
+    """A platform service: which backend plugin serves it, and each backend's own settings.
+
+    The settings tables are validated by the chosen backend's own model at start-up, so a
+    third-party backend's keys are checked as strictly as ours.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    backend: str
+
+    def settings_for(self, name: str) -> dict[str, Any]:
+        table = (self.model_extra or {}).get(name, {})
+        return table if isinstance(table, dict) else {"": table}
+
+
+class InferenceChoice(BackendChoice):
+    # "auto": upstream when its API key is in the environment, else the embedded model.
+    backend: str = "auto"
+
+
+class SandboxChoice(BackendChoice):
+    backend: str = "local"
+
+
+class SearchChoice(BackendChoice):
+    backend: str = "local"
+
+
+class PlatformConfig(_Section):
+    enabled: bool = True
+    # Name of the environment variable holding the HMAC secret for platform tokens; unset
+    # means a random secret per process (fine for one replica, not for several).
+    secret_env: str = "JANUS_PLATFORM_SECRET"
+    # How competitors reach the platform (sent to them with every request); empty means
+    # the gateway's own address.
+    public_url: str = ""
+    data_dir: str = "~/.local/share/janus"
+    inference: InferenceChoice = Field(default_factory=InferenceChoice)
+    sandbox: SandboxChoice = Field(default_factory=SandboxChoice)
+    search: SearchChoice = Field(default_factory=SearchChoice)
+
+
+class ArtifactsConfig(_Section):
+    max_bytes: int = Field(25 * 1024 * 1024, ge=1)
+    # Artifacts up to this size may stay inline as data: URLs instead of being re-hosted.
+    inline_max_bytes: int = Field(0, ge=0)
+    url_ttl_s: int = Field(24 * 3600, ge=60)
+    allowed_mime_types: list[str] = Field(
+        default_factory=lambda: ["image/*", "text/*", "audio/*", "video/*", "application/*"]
+    )
 
 
 class Config(_Section):
     gateway: GatewayConfig = Field(default_factory=GatewayConfig)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     competitors: list[CompetitorConfig] = Field(default_factory=list)
+    platform: PlatformConfig = Field(default_factory=PlatformConfig)
+    artifacts: ArtifactsConfig = Field(default_factory=ArtifactsConfig)
 
     @model_validator(mode="after")
     def _ids_are_unique_and_known(self) -> Config:
@@ -86,6 +165,19 @@ class Config(_Section):
     def competitor(self, competitor_id: str) -> CompetitorConfig | None:
         return next((c for c in self.competitors if c.id == competitor_id), None)
 
+    def without(self, competitor_ids: set[str]) -> Config:
+        """This configuration minus some competitors, and minus routing to them."""
+        if not competitor_ids:
+            return self
+        routing = self.routing.model_copy(
+            update={
+                "default": None if self.routing.default in competitor_ids else self.routing.default,
+                "fallbacks": [c for c in self.routing.fallbacks if c not in competitor_ids],
+            }
+        )
+        kept = [c for c in self.competitors if c.id not in competitor_ids]
+        return self.model_copy(update={"competitors": kept, "routing": routing})
+
 
 class _KeyError(ValueError):
     """A cross-field problem that knows which key it is about."""
@@ -93,6 +185,15 @@ class _KeyError(ValueError):
     def __init__(self, key: str, message: str) -> None:
         super().__init__(message)
         self.key = key
+        self.message = message
+
+
+class _FieldError(ValueError):
+    """A cross-field problem inside a table, about one of its keys."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
         self.message = message
 
 
@@ -107,11 +208,29 @@ def _describe(error: dict[str, Any]) -> str:
     ctx_error = (error.get("ctx") or {}).get("error")
     if isinstance(ctx_error, _KeyError):
         return f"{ctx_error.key}: {ctx_error.message}"
+    if isinstance(ctx_error, _FieldError):
+        return f"{_key_path((*error['loc'], ctx_error.field))}: {ctx_error.message}"
     key = _key_path(error["loc"])
     if error["type"] == "extra_forbidden":
         return f"{key}: unknown key"
     message = error["msg"].removeprefix("Value error, ")
     return f"{key}: {message}"
+
+
+SettingsModel = TypeVar("SettingsModel", bound=BaseModel)
+
+
+def validate_settings(model: type[SettingsModel], data: dict[str, Any], key: str) -> SettingsModel:
+    """Validate a plugin's own settings table (e.g. ``platform.inference.local``).
+
+    Plugins bring their settings model; this gives their errors the same one-line,
+    key-naming form as the core configuration's.
+    """
+    try:
+        return model.model_validate(data, strict=True)
+    except ValidationError as exc:
+        problems = "; ".join(f"{key}.{_describe(error)}" for error in exc.errors())
+        raise ConfigError(problems) from None
 
 
 def parse_config(data: dict[str, Any], source: str) -> Config:

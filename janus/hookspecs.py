@@ -53,6 +53,33 @@ def register_components(register):
 
 
 @hookspec
+def register_inference_backends(register):
+    """Register platform inference backends: ``register(name, factory)``.
+
+    ``factory`` is a ``janus.platform.backends.BackendFactory`` whose product implements
+    ``janus.platform.backends.InferenceBackend`` (built-ins: ``local``, ``upstream``).
+    """
+
+
+@hookspec
+def register_sandbox_backends(register):
+    """Register platform sandbox backends: ``register(name, factory)``.
+
+    The product implements ``janus.platform.backends.SandboxBackend`` (built-ins: ``local``
+    with bubblewrap, ``sandy``).
+    """
+
+
+@hookspec
+def register_search_backends(register):
+    """Register platform search backends: ``register(name, factory)``.
+
+    The product implements ``janus.platform.backends.SearchBackend`` (built-ins: ``local``
+    SQLite FTS5, ``http``).
+    """
+
+
+@hookspec
 def register_commands(cli):
     """Add sub-commands to the ``janus`` click group ``cli``."""
 

@@ -22,7 +22,16 @@ from janus import __version__, hookspecs
 
 ENTRY_POINT_GROUP = "janus"
 
-BUILTIN_PLUGINS = ("janus.builtin.routers",)
+BUILTIN_PLUGINS = (
+    "janus.builtin.routers",
+    "janus.platform.inference.local",
+    "janus.platform.inference.upstream",
+    "janus.platform.search.local",
+    "janus.platform.search.http",
+    "janus.platform.sandbox.local",
+    "janus.platform.sandbox.sandy",
+    "janus.builtin.search_commands",
+)
 
 
 class PluginError(Exception):

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import resource
 import signal
+import socket
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+
+# An app may ask to be served on more unix sockets besides its main address (the
+# gateway serves the platform to sandboxes this way).
+EXTRA_UNIX_SOCKETS = web.AppKey("extra_unix_sockets", list)
 
 
 @dataclass(frozen=True)
@@ -40,24 +46,39 @@ async def listening(
     which is how the relay stops the upstream request promptly. On exit, requests still
     running get ``shutdown_timeout`` seconds to finish before they are cancelled.
     """
+    # Bind first: a port in use should fail before any model is loaded or child started.
+    sock = _bind_unix(unix_socket) if unix_socket else _bind_tcp(host, port)
     runner = web.AppRunner(
         app, handler_cancellation=True, access_log=None, shutdown_timeout=shutdown_timeout
     )
-    await runner.setup()
     try:
-        if unix_socket:
-            site: web.BaseSite = web.UnixSite(runner, unix_socket)
-        else:
-            site = web.TCPSite(runner, host, port, reuse_address=True)
-        await site.start()
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
+        for path in app.get(EXTRA_UNIX_SOCKETS, ()):
+            await web.UnixSite(runner, path).start()
         if unix_socket:
             url = f"unix:{unix_socket}"
         else:
-            bound_host, bound_port = runner.addresses[0][:2]
+            bound_host, bound_port = sock.getsockname()[:2]
             url = f"http://{_url_host(bound_host)}:{bound_port}"
         yield Listening(runner, url)
     finally:
         await runner.cleanup()
+        sock.close()
+
+
+def _bind_tcp(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=1024)
+
+
+def _bind_unix(path: str) -> socket.socket:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(path)
+    sock.listen(1024)
+    return sock
 
 
 def _url_host(host: str) -> str:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import tempfile
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -53,23 +55,35 @@ class LiveServers:
         fallbacks: tuple[str, ...] = (),
         router: str = "by-model",
         plugins: tuple[object, ...] = (),
+        platform: dict[str, Any] | None = None,
+        artifacts: dict[str, Any] | None = None,
+        subprocess_competitors: dict[str, dict[str, Any]] | None = None,
+        inspect: Callable[[web.Application], object] = lambda app: app,
         **gateway: Any,
     ) -> str:
-        """A gateway in front of ``competitors`` (id → URL), with extra in-process plugins."""
+        """A gateway in front of ``competitors`` (id → URL), with extra in-process plugins.
+
+        The platform stays off unless ``platform`` (the ``[platform]`` table) is given.
+        """
         config = parse_config(
             {
                 "gateway": gateway,
                 "routing": {"default": default, "fallbacks": list(fallbacks), "router": router},
-                "competitors": [{"id": cid, "url": url} for cid, url in competitors.items()],
+                "competitors": [{"id": cid, "url": url} for cid, url in competitors.items()]
+                + [{"id": cid, **spec} for cid, spec in (subprocess_competitors or {}).items()],
+                "platform": {"enabled": False, "data_dir": tempfile.mkdtemp(prefix="janus-test-")}
+                if platform is None
+                else platform,
+                "artifacts": artifacts or {},
             },
             "test config",
         )
         manager = load_plugins(use_env=False, allow=set())
         for plugin in plugins:
             manager.register(plugin)
-        return self.serve(
-            create_app(config, manager), shutdown_timeout=config.gateway.shutdown_grace_s
-        )
+        app = create_app(config, manager)
+        inspect(app)
+        return self.serve(app, shutdown_timeout=config.gateway.shutdown_grace_s)
 
     def stop_all(self) -> None:
         if self._stack is not None:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
@@ -67,8 +68,7 @@ def completion(content: str, **extra: Any) -> dict:
                 "finish_reason": "stop",
             }
         ],
-        "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
-        **extra,
+        **{"usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}, **extra},
     }
 
 
@@ -146,3 +146,30 @@ class ScriptedCompetitor:
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
+
+
+SELF_REPORTED_USAGE = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+
+
+def via_platform(prompt: str = "hello platform") -> Script:
+    """Answer by asking the platform's inference with the request's token, the way a real
+    competitor must; report deliberately wrong usage of its own."""
+
+    async def script(request: web.Request, body: dict) -> web.StreamResponse:
+        token = request.headers["X-Janus-Platform-Token"]
+        platform = request.headers["X-Janus-Platform-Url"]
+        async with (
+            aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session,
+            session.post(
+                platform + "/v1/chat/completions",
+                json={"model": "any", "messages": [{"role": "user", "content": prompt}]},
+            ) as reply,
+        ):
+            text = (await reply.json())["choices"][0]["message"]["content"]
+        if body.get("stream"):
+            return await sse(chunk(text), chunk(choices=[], usage=SELF_REPORTED_USAGE), DONE)(
+                request, body
+            )
+        return web.json_response(completion(text, usage=SELF_REPORTED_USAGE))
+
+    return script

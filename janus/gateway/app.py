@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import AsyncIterator
 
@@ -13,48 +16,183 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from janus import __version__
 from janus.builtin.routers import JANUS_MODEL
 from janus.config import Config
+from janus.gateway.artifacts import Artifacts, SandboxReader, UrlSigner
 from janus.gateway.chat import chat_completions
 from janus.gateway.competitors import open_pool
-from janus.gateway.keys import CONFIG, METRICS, PLUGINS, POOL, ROUTER, STARTED_AT, STREAMS
-from janus.gateway.middleware import add_request_id, observe
+from janus.gateway.downloads import serve_artifact
+from janus.gateway.housekeeping import run_housekeeping
+from janus.gateway.keys import (
+    ARTIFACTS,
+    BACKGROUND,
+    CONFIG,
+    METERING,
+    METRICS,
+    PLUGINS,
+    POOL,
+    ROUTER,
+    STARTED_AT,
+    STORE,
+    STREAMS,
+    SUPERVISOR,
+    TOKENS,
+)
+from janus.gateway.middleware import add_request_id, observe, only_platform_on
 from janus.gateway.observability import Metrics
 from janus.gateway.relay import StreamRelay
+from janus.gateway.supervisor import Child, Supervisor, unix_url
+from janus.interfaces import Router
+from janus.platform.app import PREFIX as PLATFORM_PREFIX
+from janus.platform.app import create_platform_app, data_dir
+from janus.platform.keys import SANDBOX
+from janus.platform.metering import Metering
+from janus.platform.tokens import PlatformTokens, derive_key, platform_secret
 from janus.plugins import PluginError, PluginManager
+from janus.server import EXTRA_UNIX_SOCKETS
+from janus.store import Store
 
 log = logging.getLogger("janus.gateway")
 
 
 def create_app(config: Config, plugins: PluginManager) -> web.Application:
-    """Build the gateway for ``config`` with the routers and hooks ``plugins`` provide."""
+    """Build the gateway for ``config`` with the routers, backends and hooks of ``plugins``."""
+    config = _drop_missing_optional_competitors(config, plugins)
+    # Private sockets (the platform's, subprocess competitors') live in a fresh directory.
+    runtime_dir = tempfile.mkdtemp(prefix="janus-")
+    platform_socket = (
+        os.path.join(runtime_dir, "platform.sock") if config.platform.enabled else None
+    )
+    middlewares = [observe]
+    if platform_socket:
+        middlewares.append(only_platform_on(platform_socket))
+    # aiohttp's own body limit sits above ours so that the chat handler can answer 413
+    # in the OpenAI shape with the configured figure.
+    body_limit = config.gateway.max_body_bytes + 1
+    app = web.Application(middlewares=middlewares, client_max_size=body_limit)
+    app[CONFIG] = config
+    app[PLUGINS] = plugins
+    app[ROUTER] = _router(config, plugins)
+    streams: set[StreamRelay] = set()
+    app[STREAMS] = streams
+    app[METRICS] = Metrics(streams_in_flight=lambda: len(streams))
+    app[STARTED_AT] = int(time.time())
+    app[BACKGROUND] = set()
+
+    secret = platform_secret(config.platform.secret_env)
+    app[TOKENS] = PlatformTokens.from_environment(
+        secret, {c.id: c.platform_key_env for c in config.competitors if c.platform_key_env}
+    )
+    app[METERING] = Metering(app[METRICS].registry)
+    app[STORE] = Store(data_dir(config) / "janus.sqlite3")
+    sandbox_reader = None
+    if platform_socket:
+        platform = create_platform_app(config, plugins, app[TOKENS], app[METERING], platform_socket)
+        app.add_subapp(PLATFORM_PREFIX, platform)
+        app[EXTRA_UNIX_SOCKETS] = [platform_socket]
+        sandbox_reader = _sandbox_reader(platform)
+    app[ARTIFACTS] = Artifacts(
+        config.artifacts,
+        app[STORE],
+        data_dir(config) / "artifacts",
+        UrlSigner(derive_key(secret, "artifact-urls")),
+        sandbox_reader,
+    )
+
+    app.on_response_prepare.append(add_request_id)
+    app.on_shutdown.append(_end_streams)
+    app.cleanup_ctx.append(_open_store)
+    app.cleanup_ctx.append(run_housekeeping)
+    app[SUPERVISOR] = _supervisor(config, runtime_dir, platform_socket)
+    app.on_cleanup.append(lambda _: _remove_dir(runtime_dir))
+    app.cleanup_ctx.append(_subprocess_competitors)
+    app.cleanup_ctx.append(_competitor_pool)
+    app.cleanup_ctx.append(_plugin_lifecycle)
+    app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_get("/v1/models", list_models)
+    app.router.add_get("/v1/artifacts/{artifact_id}", serve_artifact)
+    app.router.add_get("/health", health)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+def _drop_missing_optional_competitors(config: Config, plugins: PluginManager) -> Config:
+    subprocess_specs = [c for c in config.competitors if c.kind == "subprocess"]
+    if not subprocess_specs:
+        return config
+    installed = plugins.collect("register_competitors")
+    missing = set()
+    for spec in subprocess_specs:
+        if spec.plugin in installed:
+            continue
+        if not spec.optional:
+            known = ", ".join(sorted(installed)) or "none installed"
+            raise PluginError(
+                f"competitors.{spec.id}.plugin: no competitor plugin named "
+                f"'{spec.plugin}' (available: {known})"
+            )
+        log.warning(
+            "competitor %s left out: its plugin '%s' is not installed", spec.id, spec.plugin
+        )
+        missing.add(spec.id)
+    return config.without(missing)
+
+
+def _router(config: Config, plugins: PluginManager) -> Router:
     routers = plugins.collect("register_routers")
     if config.routing.router not in routers:
         known = ", ".join(sorted(routers)) or "none"
         raise PluginError(
             f"routing.router: no router named '{config.routing.router}' (installed: {known})"
         )
-    # aiohttp's own body limit sits above ours so that the chat handler can answer 413
-    # in the OpenAI shape with the configured figure.
-    app = web.Application(middlewares=[observe], client_max_size=config.gateway.max_body_bytes + 1)
-    app[CONFIG] = config
-    app[PLUGINS] = plugins
-    app[ROUTER] = routers[config.routing.router]
-    streams: set[StreamRelay] = set()
-    app[STREAMS] = streams
-    app[METRICS] = Metrics(streams_in_flight=lambda: len(streams))
-    app[STARTED_AT] = int(time.time())
-    app.on_response_prepare.append(add_request_id)
-    app.on_shutdown.append(_end_streams)
-    app.cleanup_ctx.append(_competitor_pool)
-    app.cleanup_ctx.append(_plugin_lifecycle)
-    app.router.add_post("/v1/chat/completions", chat_completions)
-    app.router.add_get("/v1/models", list_models)
-    app.router.add_get("/health", health)
-    app.router.add_get("/metrics", metrics)
-    return app
+    return routers[config.routing.router]
+
+
+def _sandbox_reader(platform: web.Application) -> SandboxReader | None:
+    """How artifacts in a platform sandbox are read for re-hosting (None without one)."""
+    backend = platform.get(SANDBOX)
+    if backend is None:
+        return None
+
+    async def read(sandbox_id: str, path: str, max_bytes: int) -> tuple[bytes, str]:
+        return await backend.read_artifact(sandbox_id, path, max_bytes=max_bytes)
+
+    return read
+
+
+async def _open_store(app: web.Application) -> AsyncIterator[None]:
+    await app[STORE].open()
+    yield
+    await app[STORE].close()
+
+
+async def _remove_dir(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _supervisor(config: Config, runtime_dir: str, platform_socket: str | None) -> Supervisor:
+    platform_url = unix_url(platform_socket, PLATFORM_PREFIX) if platform_socket else None
+    children = [
+        Child(spec, os.path.join(runtime_dir, "competitors", f"{spec.id}.sock"))
+        for spec in config.competitors
+        if spec.kind == "subprocess"
+    ]
+    return Supervisor(children, platform_url)
+
+
+async def _subprocess_competitors(app: web.Application) -> AsyncIterator[None]:
+    supervisor = app[SUPERVISOR]
+    try:
+        await supervisor.start()
+        yield
+    finally:
+        await supervisor.stop()
 
 
 async def _competitor_pool(app: web.Application) -> AsyncIterator[None]:
-    async with open_pool(app[CONFIG]) as pool:
+    supervisor = app[SUPERVISOR]
+    local = {
+        child.spec.id: (child.socket_path, supervisor.platform_url) for child in supervisor.children
+    }
+    async with open_pool(app[CONFIG], local) as pool:
         app[POOL] = pool
         yield
 

@@ -12,9 +12,23 @@ from pydantic import ValidationError
 
 from janus.errors import JanusError, deadline_exceeded, invalid_request, no_candidates
 from janus.gateway.competitors import Competitor, CompetitorFailed
-from janus.gateway.keys import CONFIG, METRICS, POOL, ROUTER, STREAMS, record_of
+from janus.gateway.exchange import Exchange, PlatformAccess, start_exchange
+from janus.gateway.housekeeping import keep_metering
+from janus.gateway.keys import (
+    ARTIFACTS,
+    CONFIG,
+    METERING,
+    METRICS,
+    POOL,
+    ROUTER,
+    STREAMS,
+    TOKENS,
+    record_of,
+)
+from janus.gateway.observability import RequestRecord
 from janus.gateway.relay import StreamRelay, error_for
 from janus.gateway.upstream import failure_from_status, read_limited, unreachable
+from janus.platform.app import PREFIX as PLATFORM_PREFIX
 from janus.protocol import ChatCompletion, ChatCompletionRequest, describe_validation_error
 
 JSON = "application/json"
@@ -32,25 +46,55 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     candidates = await request.app[ROUTER].route(chat, request.app[POOL])
     if not candidates:
         raise no_candidates()
-    headers = {"Content-Type": JSON, "X-Request-Id": record.request_id}
+    exchange = start_exchange(
+        body,
+        record.request_id,
+        settings.request_timeout_s,
+        _platform_access(request),
+        request.app[ARTIFACTS],
+        origin=f"{request.scheme}://{request.host}",
+    )
     request.app[METRICS].overhead.observe(time.perf_counter() - record.started)
-
-    if chat.stream:
-        relay = StreamRelay(request, record, settings)
-        streams = request.app[STREAMS]
-        streams.add(relay)
-        try:
-            return await relay.run(candidates, body, headers, deadline)
-        finally:
-            streams.discard(relay)
     try:
+        if chat.stream:
+            return await _stream(request, candidates, exchange, deadline)
         async with asyncio.timeout_at(deadline):
-            payload = await _complete(
-                candidates, body, headers, settings.max_response_bytes, record
-            )
+            payload = await _complete(candidates, exchange, settings.max_response_bytes, record)
+        return web.Response(body=payload, content_type=JSON)
     except TimeoutError:
         raise deadline_exceeded(settings.request_timeout_s) from None
-    return web.Response(body=payload, content_type=JSON)
+    finally:
+        keep_metering(request.app, exchange.finish())
+
+
+async def _stream(
+    request: web.Request, candidates: Sequence[Competitor], exchange: Exchange, deadline: float
+) -> web.StreamResponse:
+    relay = StreamRelay(request, record_of(request), request.app[CONFIG].gateway)
+    streams = request.app[STREAMS]
+    streams.add(relay)
+    try:
+        return await relay.run(candidates, exchange, deadline)
+    finally:
+        streams.discard(relay)
+
+
+def _platform_access(request: web.Request) -> PlatformAccess | None:
+    if not request.app[CONFIG].platform.enabled:
+        return None
+    return PlatformAccess(request.app[TOKENS], request.app[METERING], _platform_url(request))
+
+
+def _platform_url(request: web.Request) -> str | None:
+    """Where this request's competitor reaches the platform: the configured public URL,
+    else the very address the client reached the gateway on."""
+    if public_url := request.app[CONFIG].platform.public_url:
+        return public_url
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    if not isinstance(sockname, tuple):
+        return None  # a unix-socket client: only a configured public_url can be offered
+    host = f"[{sockname[0]}]" if ":" in sockname[0] else sockname[0]
+    return f"http://{host}:{sockname[1]}{PLATFORM_PREFIX}"
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes:
@@ -89,7 +133,7 @@ def _parse(body: bytes) -> ChatCompletionRequest:
 
 
 async def _complete(
-    candidates: Sequence[Competitor], body: bytes, headers: dict[str, str], limit: int, record
+    candidates: Sequence[Competitor], exchange: Exchange, limit: int, record: RequestRecord
 ) -> bytes:
     """Forward a non-stream request to the first candidate that gives a valid answer."""
     failure: CompetitorFailed | None = None
@@ -97,7 +141,8 @@ async def _complete(
         record.competitor = competitor.id
         record.attempts += 1
         try:
-            return await _fetch(competitor, body, headers, limit)
+            answer = await _fetch(competitor, exchange, limit)
+            return await exchange.rewrite_answer(answer, competitor.id)
         except CompetitorFailed as exc:
             failure = exc
             if not exc.retryable:
@@ -106,9 +151,9 @@ async def _complete(
     raise error_for(failure)
 
 
-async def _fetch(competitor: Competitor, body: bytes, headers: dict[str, str], limit: int) -> bytes:
+async def _fetch(competitor: Competitor, exchange: Exchange, limit: int) -> bytes:
     try:
-        async with competitor.post_chat(body, headers) as upstream:
+        async with exchange.send_to(competitor) as upstream:
             if upstream.status != 200:
                 raise await failure_from_status(competitor.id, upstream)
             payload = await read_limited(upstream, limit, "the answer")

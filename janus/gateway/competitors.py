@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from janus.config import CompetitorConfig, Config
+from janus.config import Config
 
 UNIX_PREFIX = "unix:"
 
@@ -47,6 +47,9 @@ class Competitor:
     name: str
     base_url: str
     session: aiohttp.ClientSession
+    # Where this competitor reaches the platform, when it differs from the gateway's
+    # public address (a subprocess competitor uses the platform's unix socket).
+    platform_url: str | None = None
 
     @property
     def chat_url(self) -> str:
@@ -84,25 +87,31 @@ def _session(config: Config, connector: aiohttp.BaseConnector) -> aiohttp.Client
     return aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=True)
 
 
-def _base_url(competitor: CompetitorConfig) -> str:
-    if competitor.url.startswith(UNIX_PREFIX):
-        return f"http://{competitor.id}"
-    return competitor.url
-
-
 @asynccontextmanager
-async def open_pool(config: Config) -> AsyncIterator[CompetitorPool]:
-    """Open the HTTP clients for every configured competitor and close them afterwards."""
+async def open_pool(
+    config: Config, local: dict[str, tuple[str, str | None]]
+) -> AsyncIterator[CompetitorPool]:
+    """Open the HTTP clients for every configured competitor and close them afterwards.
+
+    ``local`` maps each subprocess competitor's id to its socket path and platform URL.
+    """
     tcp = _session(config, aiohttp.TCPConnector(limit=0, keepalive_timeout=30))
     sessions = [tcp]
     competitors = []
     for spec in config.competitors:
+        url, platform_url = spec.url or "", None
+        if spec.id in local:
+            socket_path, platform_url = local[spec.id]
+            url = UNIX_PREFIX + socket_path
         session = tcp
-        if spec.url.startswith(UNIX_PREFIX):
-            path = spec.url.removeprefix(UNIX_PREFIX).removeprefix("//")
+        if url.startswith(UNIX_PREFIX):
+            path = url.removeprefix(UNIX_PREFIX).removeprefix("//")
             session = _session(config, aiohttp.UnixConnector(path=path, limit=0))
             sessions.append(session)
-        competitors.append(Competitor(spec.id, spec.name or spec.id, _base_url(spec), session))
+        base_url = f"http://{spec.id}" if url.startswith(UNIX_PREFIX) else url
+        competitors.append(
+            Competitor(spec.id, spec.name or spec.id, base_url, session, platform_url)
+        )
     try:
         yield CompetitorPool(competitors, config.routing.default, config.routing.fallbacks)
     finally:

@@ -13,6 +13,7 @@ from janus.errors import JanusError
 from janus.gateway.keys import CONFIG, METRICS, RECORD
 from janus.gateway.observability import RequestRecord
 from janus.gateway.relay import CLIENT_CLOSED_STATUS
+from janus.platform.app import PREFIX as PLATFORM_PREFIX
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -81,6 +82,29 @@ async def _answer(request: web.Request, handler, record: RequestRecord) -> web.S
                 code="internal_error",
             )
         )
+
+
+def only_platform_on(socket_path: str):
+    """The platform socket is bound into sandboxes: it must open the platform and nothing
+    else (no chat completions from inside a sandbox)."""
+
+    @web.middleware
+    async def guard(request: web.Request, handler) -> web.StreamResponse:
+        transport = request.transport
+        if (
+            transport is not None
+            and transport.get_extra_info("sockname") == socket_path
+            and not request.path.startswith(PLATFORM_PREFIX + "/")
+        ):
+            raise JanusError(
+                "Only /platform is served on the platform socket.",
+                status=403,
+                type="permission_error",
+                code="platform_only",
+            )
+        return await handler(request)
+
+    return guard
 
 
 async def add_request_id(request: web.Request, response: web.StreamResponse) -> None:

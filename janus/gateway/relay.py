@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from janus.config import GatewayConfig
 from janus.errors import JanusError, deadline_exceeded, shutting_down, upstream_failed
 from janus.gateway.competitors import Competitor, CompetitorFailed
+from janus.gateway.exchange import Exchange
 from janus.gateway.observability import RequestRecord
 from janus.gateway.upstream import failure_from_status, unreachable
 from janus.protocol import ChatCompletionChunk, describe_validation_error
@@ -64,18 +65,14 @@ class StreamRelay:
         self.finished = asyncio.Event()
 
     async def run(
-        self,
-        candidates: Sequence[Competitor],
-        body: bytes,
-        headers: dict[str, str],
-        deadline: float,
+        self, candidates: Sequence[Competitor], exchange: Exchange, deadline: float
     ) -> web.StreamResponse:
         self._task = asyncio.current_task()
         keepalive = asyncio.create_task(self._keep_alive())
         error: JanusError | None = None
         try:
             async with asyncio.timeout_at(deadline):
-                await self._relay_first_that_answers(candidates, body, headers)
+                await self._relay_first_that_answers(candidates, exchange)
         except TimeoutError:
             error = deadline_exceeded(self.settings.request_timeout_s)
         except JanusError as exc:
@@ -110,14 +107,14 @@ class StreamRelay:
         self.record.status, self.record.error = CLIENT_CLOSED_STATUS, "client disconnected"
 
     async def _relay_first_that_answers(
-        self, candidates: Sequence[Competitor], body: bytes, headers: dict[str, str]
+        self, candidates: Sequence[Competitor], exchange: Exchange
     ) -> None:
         failure: CompetitorFailed | None = None
         for competitor in candidates:
             self.record.competitor = competitor.id
             self.record.attempts += 1
             try:
-                await self._relay(competitor, body, headers)
+                await self._relay(competitor, exchange)
                 return
             except CompetitorFailed as exc:
                 failure = exc
@@ -126,9 +123,9 @@ class StreamRelay:
         assert failure is not None, "a router returns at least one candidate"
         raise error_for(failure)
 
-    async def _relay(self, competitor: Competitor, body: bytes, headers: dict[str, str]) -> None:
+    async def _relay(self, competitor: Competitor, exchange: Exchange) -> None:
         try:
-            async with competitor.post_chat(body, headers) as upstream:
+            async with exchange.send_to(competitor) as upstream:
                 if upstream.status != 200:
                     raise await failure_from_status(competitor.id, upstream)
                 content_type = upstream.headers.get("Content-Type", "")
@@ -136,11 +133,13 @@ class StreamRelay:
                     raise CompetitorFailed(
                         competitor.id, f"answered a stream request with '{content_type}'"
                     )
-                await self._pump(competitor.id, upstream)
+                await self._pump(competitor.id, upstream, exchange)
         except (aiohttp.ClientError, OSError) as exc:
             raise unreachable(competitor.id, exc) from exc
 
-    async def _pump(self, competitor_id: str, upstream: aiohttp.ClientResponse) -> None:
+    async def _pump(
+        self, competitor_id: str, upstream: aiohttp.ClientResponse, exchange: Exchange
+    ) -> None:
         parser = SSEParser(self.settings.max_event_bytes)
         async for received in upstream.content.iter_any():
             out: list[bytes] = []
@@ -151,7 +150,9 @@ class StreamRelay:
                         await self._write_chunks(out)
                         await self._write(DONE)
                         return
-                    self._check(competitor_id, event.data)
+                    chunk = self._check(competitor_id, event.data)
+                    if exchange.chunk_needs_rewrite(chunk):
+                        event.data = await exchange.rewrite_chunk(event.data, competitor_id)
                     out.append(event.encode())
             except SSEError as exc:
                 failure = CompetitorFailed(competitor_id, f"sent an unusable stream: {exc}")
@@ -171,7 +172,7 @@ class StreamRelay:
             await self._write(data)
             self.answer_started = True
 
-    def _check(self, competitor_id: str, data: bytes) -> None:
+    def _check(self, competitor_id: str, data: bytes) -> ChatCompletionChunk:
         """Validate one chunk and record its timing; raise on errors and malformed chunks."""
         try:
             chunk = ChatCompletionChunk.model_validate_json(data)
@@ -188,6 +189,7 @@ class StreamRelay:
                 gap = now - self._last_content
                 self.record.max_gap_s = max(self.record.max_gap_s or 0.0, gap)
             self._last_content = now
+        return chunk
 
     @staticmethod
     def _in_stream_error(competitor_id: str, data: bytes) -> CompetitorFailed:

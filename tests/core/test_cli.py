@@ -160,8 +160,8 @@ def test_run_on_a_port_in_use(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         result = run_janus("run", "--port", str(port), cwd=tmp_path)
-    assert_one_line_error(result, f"Error: cannot listen on 127.0.0.1:{port}")
-    assert result.stderr.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
+    line = assert_one_line_error(result, f"Error: cannot listen on 127.0.0.1:{port}")
+    assert line == f"Error: cannot listen on 127.0.0.1:{port}: Address already in use"
 
 
 def test_serve_an_unknown_competitor(tmp_path: Path) -> None:

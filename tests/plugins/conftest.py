@@ -7,20 +7,13 @@ puts that directory on ``PYTHONPATH`` (subprocesses) or ``sys.path`` (in-process
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-TINY_VERSION = "0.3.1"
+from tests.distributions import build_distribution, install_distribution
 
-PYPROJECT = """\
-[build-system]
-requires = ["setuptools"]
-build-backend = "setuptools.build_meta"
-"""
+TINY_VERSION = "0.3.1"
 
 TINY_PLUGIN = '''\
 """A third-party plugin: a router, a competitor and a command."""
@@ -99,68 +92,17 @@ def register_routers(register):
 }
 
 
-def _distribution(root: Path, name: str, version: str, modules: dict[str, str]) -> Path:
-    package = root / name
-    package.mkdir()
-    (package / "pyproject.toml").write_text(PYPROJECT)
-    entry_points = "".join(
-        f"    {module.removesuffix('_plugin')} = {module}\n" for module in modules
-    )
-    (package / "setup.cfg").write_text(
-        textwrap.dedent(f"""\
-            [metadata]
-            name = {name}
-            version = {version}
-
-            [options]
-            py_modules = {", ".join(modules)}
-
-            [options.entry_points]
-            janus =
-            """)
-        + entry_points
-    )
-    for module, source in modules.items():
-        (package / f"{module}.py").write_text(source)
-    return package
-
-
-def _install(package: Path, target: Path) -> Path:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "--disable-pip-version-check",
-            "--target",
-            str(target),
-            str(package),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return target
-
-
 @pytest.fixture(scope="session")
 def tiny_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory holding the installed ``janus-tiny`` distribution (entry point ``tiny``)."""
     root = tmp_path_factory.mktemp("tiny-src")
-    package = _distribution(root, "janus-tiny", TINY_VERSION, {"tiny_plugin": TINY_PLUGIN})
-    return _install(package, tmp_path_factory.mktemp("tiny-site"))
+    package = build_distribution(root, "janus-tiny", TINY_VERSION, {"tiny_plugin": TINY_PLUGIN})
+    return install_distribution(package, tmp_path_factory.mktemp("tiny-site"))
 
 
 @pytest.fixture(scope="session")
 def broken_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``janus-broken``: entry points ``badhook``, ``boom``, ``badargs`` and ``dupe``."""
     root = tmp_path_factory.mktemp("broken-src")
-    package = _distribution(root, "janus-broken", "0.0.7", BROKEN_MODULES)
-    return _install(package, tmp_path_factory.mktemp("broken-site"))
+    package = build_distribution(root, "janus-broken", "0.0.7", BROKEN_MODULES)
+    return install_distribution(package, tmp_path_factory.mktemp("broken-site"))

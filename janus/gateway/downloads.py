@@ -1,0 +1,68 @@
+"""``GET /v1/artifacts/{id}``: re-hosted artifacts, for holders of a valid signed link."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import quote
+
+from aiohttp import web
+
+from janus.errors import JanusError
+from janus.gateway.keys import ARTIFACTS
+from janus.store import ArtifactRecord
+
+_CACHE = "private, max-age=3600"
+
+
+def _not_found(artifact_id: str) -> JanusError:
+    return JanusError(f"No artifact '{artifact_id}'.", status=404, code="artifact_not_found")
+
+
+async def serve_artifact(request: web.Request) -> web.StreamResponse:
+    artifact_id = request.match_info["artifact_id"]
+    artifacts = request.app[ARTIFACTS]
+    try:
+        expires = int(request.query.get("expires", ""))
+    except ValueError:
+        raise _bad_link() from None
+    if not artifacts.signer.valid(artifact_id, expires, request.query.get("signature", "")):
+        raise _bad_link()
+    record = await artifacts.store.get_artifact(artifact_id)
+    if record is None or not artifacts.path_of(artifact_id).is_file():
+        raise _not_found(artifact_id)
+    if expires < _now() or record.expires_at < _now():
+        raise JanusError(
+            f"The link to artifact '{artifact_id}' has expired.",
+            status=410,
+            code="artifact_expired",
+        )
+    # FileResponse streams the file with sendfile and answers conditional requests
+    # (ETag / If-None-Match, ranges) itself.
+    return web.FileResponse(artifacts.path_of(artifact_id), headers=_headers(record))
+
+
+def _headers(record: ArtifactRecord) -> dict[str, str]:
+    ascii_name = record.display_name.encode("ascii", "replace").decode().replace('"', "'")
+    disposition = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(record.display_name)}"
+    )
+    return {
+        "Content-Type": record.mime_type,
+        "X-Content-SHA256": record.sha256,
+        "Content-Disposition": disposition,
+        "Cache-Control": _CACHE,
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+def _bad_link() -> JanusError:
+    return JanusError(
+        "The artifact link's signature is missing or invalid.",
+        status=403,
+        type="permission_error",
+        code="invalid_signature",
+    )
+
+
+def _now() -> int:
+    return int(time.time())

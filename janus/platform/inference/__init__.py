@@ -1,0 +1,1 @@
+"""Platform inference: OpenAI-compatible chat completions, metered per competitor."""
