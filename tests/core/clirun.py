@@ -106,7 +106,7 @@ class Running:
                 raise AssertionError(f"janus exited with {self.process.returncode}: {err}")
             try:
                 return get_json(f"{self.base_url}/health")
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)

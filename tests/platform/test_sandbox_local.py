@@ -41,21 +41,13 @@ def _bubblewrap_is_installed():
 
 
 @pytest.fixture
-async def backend_with(tmp_path):
+def backend_with(start_backend):
     """Start a local backend with the given settings; all are closed after the test."""
-    started: list[LocalSandboxBackend] = []
 
     async def start(**settings) -> LocalSandboxBackend:
-        backend = LocalSandboxBackend(
-            LocalSandboxBackend.Settings(**settings), BackendContext(tmp_path / "sandboxes")
-        )
-        await backend.start()
-        started.append(backend)
-        return backend
+        return await start_backend(LocalSandboxBackend, "sandboxes", **settings)
 
-    yield start
-    for backend in started:
-        await backend.close()
+    return start
 
 
 @pytest.fixture

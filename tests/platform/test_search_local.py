@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from janus.config import ConfigError
-from janus.platform.backends import BackendContext, SearchBackend
+from janus.platform.backends import SearchBackend
 from janus.platform.search import fts
 from janus.platform.search.indexing import Document, load_documents
 from janus.platform.search.local import LocalSearchBackend
@@ -33,20 +33,11 @@ FTS5_SYNTAX = [
 
 
 @pytest.fixture
-async def backend_factory(tmp_path: Path):
-    started: list[LocalSearchBackend] = []
-
+def backend_factory(start_backend):
     async def start(**settings) -> LocalSearchBackend:
-        backend = LocalSearchBackend(
-            LocalSearchBackend.Settings(**settings), BackendContext(tmp_path / "data")
-        )
-        await backend.start()
-        started.append(backend)
-        return backend
+        return await start_backend(LocalSearchBackend, "data", **settings)
 
-    yield start
-    for backend in started:
-        await backend.close()
+    return start
 
 
 @pytest.fixture
