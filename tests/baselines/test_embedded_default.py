@@ -26,8 +26,13 @@ def embedded_janus(tmp_path: Path):
     port = free_port()
     log = (tmp_path / "janus.log").open("w")
     env = janus_env(HOME=str(tmp_path))
-    process = subprocess.Popen([sys.executable, "-m", "janus", "run", "--port", str(port)],
-                               cwd=tmp_path, env=env, stdout=log, stderr=log)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "janus", "run", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + SAFETY_TIMEOUT_S
     while True:
@@ -50,10 +55,12 @@ def test_the_embedded_default_serves_both_baselines_on_the_local_model(embedded_
         models = [model["id"] for model in json.loads(response.read())["data"]]
     assert models == ["janus", "baseline-agent-cli", "baseline-langchain"]
 
-    body = json.dumps({"model": "janus", "stream": True,
-                       "messages": [{"role": "user", "content": "Hello!"}]}).encode()
-    request = urllib.request.Request(base_url + "/v1/chat/completions", data=body,
-                                     headers={"Content-Type": "application/json"})
+    body = json.dumps(
+        {"model": "janus", "stream": True, "messages": [{"role": "user", "content": "Hello!"}]}
+    ).encode()
+    request = urllib.request.Request(
+        base_url + "/v1/chat/completions", data=body, headers={"Content-Type": "application/json"}
+    )
     chunks = []
     with urllib.request.urlopen(request, timeout=SAFETY_TIMEOUT_S) as response:
         for line in response:
