@@ -169,12 +169,11 @@ class Config(_Section):
         """This configuration minus some competitors, and minus routing to them."""
         if not competitor_ids:
             return self
-        routing = self.routing.model_copy(
-            update={
-                "default": None if self.routing.default in competitor_ids else self.routing.default,
-                "fallbacks": [c for c in self.routing.fallbacks if c not in competitor_ids],
-            }
-        )
+        fallbacks = [c for c in self.routing.fallbacks if c not in competitor_ids]
+        default = self.routing.default
+        if default in competitor_ids:  # the first remaining fallback takes its place
+            default = fallbacks.pop(0) if fallbacks else None
+        routing = self.routing.model_copy(update={"default": default, "fallbacks": fallbacks})
         kept = [c for c in self.competitors if c.id not in competitor_ids]
         return self.model_copy(update={"competitors": kept, "routing": routing})
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 import time
+import weakref
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -39,7 +40,7 @@ from janus.gateway.keys import (
 from janus.gateway.middleware import add_request_id, observe, only_platform_on
 from janus.gateway.observability import Metrics
 from janus.gateway.relay import StreamRelay
-from janus.gateway.supervisor import Child, Supervisor, unix_url
+from janus.gateway.supervisor import Child, Supervisor
 from janus.interfaces import Router
 from janus.platform.app import PREFIX as PLATFORM_PREFIX
 from janus.platform.app import create_platform_app, data_dir
@@ -59,8 +60,10 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     # Private sockets (the platform's, subprocess competitors') live in a fresh directory.
     runtime_dir = tempfile.mkdtemp(prefix="janus-")
     platform_socket = (
-        os.path.join(runtime_dir, "platform.sock") if config.platform.enabled else None
+        os.path.join(runtime_dir, "platform", "platform.sock") if config.platform.enabled else None
     )
+    if platform_socket:
+        os.mkdir(os.path.dirname(platform_socket))
     middlewares = [observe]
     if platform_socket:
         middlewares.append(only_platform_on(platform_socket))
@@ -103,6 +106,8 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     app.cleanup_ctx.append(run_housekeeping)
     app[SUPERVISOR] = _supervisor(config, runtime_dir, platform_socket)
     app.on_cleanup.append(lambda _: _remove_dir(runtime_dir))
+    # An app that is built but never run (a check, a test) must not leave the directory.
+    weakref.finalize(app, shutil.rmtree, runtime_dir, True)
     app.cleanup_ctx.append(_subprocess_competitors)
     app.cleanup_ctx.append(_competitor_pool)
     app.cleanup_ctx.append(_plugin_lifecycle)
@@ -169,13 +174,13 @@ async def _remove_dir(path: str) -> None:
 
 
 def _supervisor(config: Config, runtime_dir: str, platform_socket: str | None) -> Supervisor:
-    platform_url = unix_url(platform_socket, PLATFORM_PREFIX) if platform_socket else None
     children = [
-        Child(spec, os.path.join(runtime_dir, "competitors", f"{spec.id}.sock"))
+        # One directory per competitor: it is all of the runtime directory a jail sees.
+        Child(spec, os.path.join(runtime_dir, "competitors", spec.id, "competitor.sock"))
         for spec in config.competitors
         if spec.kind == "subprocess"
     ]
-    return Supervisor(children, platform_url)
+    return Supervisor(children, platform_socket)
 
 
 async def _subprocess_competitors(app: web.Application) -> AsyncIterator[None]:

@@ -27,15 +27,14 @@ async def serve_artifact(request: web.Request) -> web.StreamResponse:
         raise _bad_link() from None
     if not artifacts.signer.valid(artifact_id, expires, request.query.get("signature", "")):
         raise _bad_link()
+    # A genuine link that ran out is 410 even once the sweep has deleted the artifact.
+    if expires < _now():
+        raise _expired(artifact_id)
     record = await artifacts.store.get_artifact(artifact_id)
     if record is None or not artifacts.path_of(artifact_id).is_file():
         raise _not_found(artifact_id)
-    if expires < _now() or record.expires_at < _now():
-        raise JanusError(
-            f"The link to artifact '{artifact_id}' has expired.",
-            status=410,
-            code="artifact_expired",
-        )
+    if record.expires_at < _now():
+        raise _expired(artifact_id)
     # FileResponse streams the file with sendfile and answers conditional requests
     # (ETag / If-None-Match, ranges) itself.
     return web.FileResponse(artifacts.path_of(artifact_id), headers=_headers(record))
@@ -53,6 +52,12 @@ def _headers(record: ArtifactRecord) -> dict[str, str]:
         "Cache-Control": _CACHE,
         "X-Content-Type-Options": "nosniff",
     }
+
+
+def _expired(artifact_id: str) -> JanusError:
+    return JanusError(
+        f"The link to artifact '{artifact_id}' has expired.", status=410, code="artifact_expired"
+    )
 
 
 def _bad_link() -> JanusError:

@@ -1,16 +1,18 @@
 """Subprocess competitors: the gateway runs them, watches them, and restarts them.
 
 Each one is ``janus serve <plugin> --unix-socket <path>`` in a child process. On Linux,
-with ``isolate_network`` (the default), it runs in a network namespace of its own
-(bubblewrap ``--unshare-net``): it has no network at all, and reaches the world only
-through unix sockets — the gateway talks to it over one, and it talks to the platform
-over another. Its environment carries no secrets of the gateway's.
+with ``isolate_network`` (the default), it runs in a bubblewrap jail: a network namespace
+of its own (no network at all: it reaches the world only through unix sockets — the
+gateway talks to it over one, it talks to the platform over another) and a file system
+view holding only the read-only system and Python installation and its own socket. Its
+environment carries no secrets of the gateway's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import logging
 import os
 import re
@@ -20,8 +22,10 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import aiohttp
+import importlib_metadata
 
 from janus.config import CompetitorConfig, ConfigError
+from janus.platform.sandbox.bwrap import system_mounts
 
 log = logging.getLogger("janus.supervisor")
 
@@ -35,9 +39,32 @@ def unix_url(socket_path: str, path: str = "") -> str:
     return f"http+unix://{quote(socket_path, safe='')}{path}"
 
 
+_PUBLIC_ETC = ("/etc/ssl", "/etc/ca-certificates", "/etc/passwd", "/etc/group")
+
+
+def _python_paths() -> list[str]:
+    """The interpreter, every directory on its path, and the source of every janus plugin
+    package (editable installs live outside site-packages), so that ``janus serve`` finds
+    the same plugins inside the jail as outside."""
+    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path}
+    packages = {"janus"} | {
+        ep.module.split(".")[0] for ep in importlib_metadata.entry_points(group="janus")
+    }
+    for name in packages:
+        spec = importlib.util.find_spec(name)
+        if spec is not None:
+            candidates.update(spec.submodule_search_locations or [])
+            if spec.origin and not spec.submodule_search_locations:
+                candidates.add(os.path.dirname(spec.origin))
+    paths = sorted({os.path.realpath(p) for p in candidates if p and os.path.isdir(p)})
+    # Nested paths are covered by their parents' binds.
+    return [p for p in paths if not any(p.startswith(q + os.sep) for q in paths if q != p)]
+
+
 def child_environment(environ: dict[str, str], platform_url: str | None) -> dict[str, str]:
     """The gateway's environment minus anything that looks like a credential."""
     env = {name: value for name, value in environ.items() if not _SECRET_NAME.search(name)}
+    env["HOME"] = "/tmp"  # the jail has no home; caches go to its private /tmp
     if platform_url:
         env["JANUS_PLATFORM_URL"] = platform_url
     return env
@@ -54,9 +81,10 @@ class Child:
 
 
 class Supervisor:
-    def __init__(self, children: list[Child], platform_url: str | None) -> None:
+    def __init__(self, children: list[Child], platform_socket: str | None = None) -> None:
         self.children = children
-        self.platform_url = platform_url
+        self.platform_socket = platform_socket
+        self.platform_url = unix_url(platform_socket, "/platform") if platform_socket else None
         self._stopping = False
 
     def command(self, child: Child) -> list[str]:
@@ -77,7 +105,39 @@ class Supervisor:
                 f"competitors.{child.spec.id}.isolate_network: needs bubblewrap (bwrap) on "
                 "Linux; install it, or set isolate_network = false to run without isolation"
             )
-        return [bwrap, "--dev-bind", "/", "/", "--unshare-net", "--die-with-parent", "--", *serve]
+        return [bwrap, *self._jail(child), "--", *serve]
+
+    def _jail(self, child: Child) -> list[str]:
+        """A view of the file system with the system and Python read-only, the child's own
+        socket directory and the platform socket, and nothing else: no gateway config, no
+        data directory, no home, no other competitor's socket."""
+        arguments = [
+            "--unshare-net",
+            "--die-with-parent",
+            "--cap-drop",
+            "ALL",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--tmpfs",
+            "/tmp",
+            "--chdir",
+            "/tmp",
+        ]
+        arguments += system_mounts()
+        for public in _PUBLIC_ETC:  # TLS clients (httpx) load the CA bundle at creation
+            arguments += ["--ro-bind-try", public, public]
+        for path in _python_paths():
+            arguments += ["--ro-bind", path, path]
+        socket_dir = os.path.dirname(child.socket_path)
+        arguments += ["--bind", socket_dir, socket_dir]
+        if self.platform_socket:
+            # The socket appears only once the gateway listens, after its children started:
+            # bind its directory (which holds nothing else), read-only.
+            platform_dir = os.path.dirname(self.platform_socket)
+            arguments += ["--ro-bind", platform_dir, platform_dir]
+        return arguments
 
     async def start(self) -> None:
         """Start every child and wait until each answers ``/health``."""

@@ -58,7 +58,7 @@ class PlatformTokens:
     """Mints and verifies tokens; also knows each competitor's long-lived key, if any."""
 
     def __init__(self, secret: bytes, competitor_keys: dict[str, str] | None = None) -> None:
-        self._secret = secret
+        self._secret = derive_key(secret, "platform-tokens")
         self._keys = {
             hashlib.sha256(key.encode()).digest(): competitor_id
             for competitor_id, key in (competitor_keys or {}).items()

@@ -14,6 +14,7 @@ from janus.config import (
     ConfigError,
     load_config,
     load_default_config,
+    parse_config,
     resolve_config,
 )
 
@@ -270,3 +271,15 @@ class TestResolution:
         monkeypatch.setenv(CONFIG_ENV, str(files["env"]))
         config, _ = resolve_config(None)
         assert config.gateway.port == 2222
+
+
+def test_leaving_out_the_default_competitor_promotes_the_first_fallback() -> None:
+    config = parse_config(
+        {
+            "routing": {"default": "a", "fallbacks": ["b", "c"]},
+            "competitors": [{"id": i, "url": "http://x"} for i in ("a", "b", "c")],
+        },
+        "t",
+    ).without({"a"})
+    assert (config.routing.default, config.routing.fallbacks) == ("b", ["c"])
+    assert [c.id for c in config.competitors] == ["b", "c"]

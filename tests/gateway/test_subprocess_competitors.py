@@ -37,6 +37,13 @@ async def probe(order, request):
             return "connected"
         except OSError as exc:
             return f"blocked: {exc}"
+    if verb == "read":
+        try:
+            with open(argument, "rb") as file:
+                file.read(1)
+            return "readable"
+        except OSError as exc:
+            return f"denied: {exc}"
     if verb == "env":
         return "present" if argument in os.environ else "absent"
     if verb == "platform":
@@ -137,6 +144,14 @@ async def test_without_isolation_the_same_probe_connects(probe_gateway):
     gateway = probe_gateway(isolate_network=False)
     port = gateway.rsplit(":", 1)[1]
     assert await ask(gateway, f"connect 127.0.0.1:{port}") == "connected"
+
+
+async def test_an_isolated_competitor_sees_no_gateway_files(probe_gateway, tmp_path):
+    secret = tmp_path / "janus.toml"
+    secret.write_text("[gateway]\n")
+    gateway = probe_gateway()
+    assert (await ask(gateway, f"read {secret}")).startswith("denied")
+    assert await ask(gateway, "read /usr/bin/env") == "readable"
 
 
 async def test_credentials_in_the_gateways_environment_do_not_reach_it(probe_gateway):

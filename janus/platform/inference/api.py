@@ -89,6 +89,17 @@ async def _relay_stream(
             chunk = await anext(chunks, None)
     except JanusError as error:
         await response.write(data_event(error.to_dict()))
+    except Exception:
+        # The answer has started: a backend crash (llama-cpp, a bug) must still end the
+        # stream with an error and [DONE], never a silent cut.
+        log.exception("inference backend failed mid-stream for '%s'", chat.model)
+        failure = JanusError(
+            "The inference backend failed while generating.",
+            status=500,
+            type="server_error",
+            code="inference_backend_failed",
+        )
+        await response.write(data_event(failure.to_dict()))
     else:
         if not metered:
             log.error("inference backend streamed '%s' without a usage chunk", chat.model)

@@ -16,7 +16,7 @@ import aiohttp
 from pydantic import BaseModel, ConfigDict, Field
 
 from janus.config import ConfigError
-from janus.errors import JanusError, upstream_failed
+from janus.errors import JanusError
 from janus.hookspecs import hookimpl
 from janus.platform.backends import BackendContext
 from janus.sse import DONE_MARKER, SSEError, SSEParser
@@ -66,7 +66,7 @@ class UpstreamInference:
             return [*self.settings.aliases, *self.settings.models]
         async with self._session.get(f"{self.base_url}/models") as response:
             if response.status != 200:
-                raise upstream_failed(f"the inference provider answered HTTP {response.status}")
+                raise provider_failed(f"the inference provider answered HTTP {response.status}")
             listed = await response.json()
         return [*self.settings.aliases, *(model["id"] for model in listed.get("data", []))]
 
@@ -90,7 +90,7 @@ class UpstreamInference:
                     raise await _provider_error(response)
                 return await response.json()
         except aiohttp.ClientError as exc:
-            raise upstream_failed(f"the inference provider is unreachable: {exc}") from exc
+            raise provider_failed(f"the inference provider is unreachable: {exc}") from exc
 
     async def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         try:
@@ -106,7 +106,7 @@ class UpstreamInference:
                             return
                         yield json.loads(event.data)
         except (aiohttp.ClientError, SSEError, ValueError) as exc:
-            raise upstream_failed(f"the inference provider's stream broke: {exc}") from exc
+            raise provider_failed(f"the inference provider's stream broke: {exc}") from exc
 
 
 async def _provider_error(response: aiohttp.ClientResponse) -> JanusError:
@@ -120,7 +120,11 @@ async def _provider_error(response: aiohttp.ClientResponse) -> JanusError:
         return JanusError(
             f"the inference provider refused the request: {message}", status=response.status
         )
-    return upstream_failed(f"the inference provider answered HTTP {response.status}: {message}")
+    return provider_failed(f"the inference provider answered HTTP {response.status}: {message}")
+
+
+def provider_failed(message: str) -> JanusError:
+    return JanusError(message, status=502, type="upstream_error", code="inference_backend_failed")
 
 
 @hookimpl

@@ -82,10 +82,11 @@ class Tools:
                 "in /usr/bin"
             )
         prlimit, setpriv, timeout = (str(path) for path in helpers)
-        return cls(found, prlimit, setpriv, timeout, _system_mounts())
+        return cls(found, prlimit, setpriv, timeout, system_mounts())
 
 
-def _system_mounts() -> tuple[str, ...]:
+def system_mounts() -> tuple[str, ...]:
+    """bwrap arguments mounting the host's system read-only (and nothing secret of /etc)."""
     arguments = ["--ro-bind", "/usr", "/usr"]
     for name in SYSTEM_DIRS:
         host = Path("/") / name
