@@ -390,6 +390,17 @@ host = "{HOST}"
 port = 0
 access_log = {str(access_log).lower()}
 
+# The platform is on, as in production (tokens minted, usage.janus_metered added), but
+# its backends are off: this measures the gateway, not the embedded model's memory.
+[platform.inference]
+backend = "off"
+
+[platform.sandbox]
+backend = "off"
+
+[platform.search]
+backend = "off"
+
 [routing]
 default = "fake"
 
