@@ -141,12 +141,42 @@ class ArtifactsConfig(_Section):
     )
 
 
+class GuardrailsConfig(_Section):
+    """Which guardrails run, in order, and one settings table per guardrail.
+
+    Like ``BackendChoice``, each ``[guardrails.<name>]`` table is validated at start-up by
+    that guardrail's own ``Settings`` model.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    enabled: list[str] = Field(default_factory=list)
+    # Serving a non-loopback address without client authentication is refused unless
+    # this is set: an open gateway spends its operator's inference budget for anyone.
+    allow_unauthenticated_public: bool = False
+
+    @field_validator("enabled")
+    @classmethod
+    def _no_repeats(cls, enabled: list[str]) -> list[str]:
+        if repeated := sorted({name for name in enabled if enabled.count(name) > 1}):
+            raise ValueError(f"lists {', '.join(repeated)} more than once")
+        return enabled
+
+    def settings_for(self, name: str) -> dict[str, Any]:
+        table = (self.model_extra or {}).get(name, {})
+        return table if isinstance(table, dict) else {"": table}
+
+    def tables(self) -> list[str]:
+        """The names that have a settings table."""
+        return list(self.model_extra or {})
+
+
 class Config(_Section):
     gateway: GatewayConfig = Field(default_factory=GatewayConfig)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     competitors: list[CompetitorConfig] = Field(default_factory=list)
     platform: PlatformConfig = Field(default_factory=PlatformConfig)
     artifacts: ArtifactsConfig = Field(default_factory=ArtifactsConfig)
+    guardrails: GuardrailsConfig = Field(default_factory=GuardrailsConfig)
 
     @model_validator(mode="after")
     def _ids_are_unique_and_known(self) -> Config:

@@ -22,6 +22,7 @@ class JanusError(Exception):
         type: str = "invalid_request_error",
         code: str | None = None,
         param: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -29,6 +30,8 @@ class JanusError(Exception):
         self.type = type
         self.code = code
         self.param = param
+        # Extra HTTP headers for the error response (``Retry-After`` on a 429, say).
+        self.headers = headers or {}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +45,27 @@ class JanusError(Exception):
 
     def to_json(self) -> bytes:
         return json.dumps(self.to_dict()).encode()
+
+
+class GuardrailViolation(JanusError):
+    """A guardrail blocked the request or the answer.
+
+    Raised by guardrails; the gateway adds which guardrail it was (``guardrail``) and the
+    phase, logs one security line and counts it before the client sees the error.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        type: str = "invalid_request_error",
+        code: str | None = "guardrail_violation",
+        param: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, status=status, type=type, code=code, param=param, headers=headers)
+        self.guardrail: str | None = None
 
 
 def invalid_request(message: str, *, param: str | None = None, code: str | None = None):

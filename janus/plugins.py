@@ -31,6 +31,10 @@ BUILTIN_PLUGINS = (
     "janus.platform.sandbox.local",
     "janus.platform.sandbox.sandy",
     "janus.builtin.search_commands",
+    "janus.builtin.guardrails.request_size",
+    "janus.builtin.guardrails.client_auth",
+    "janus.builtin.guardrails.secret_scan",
+    "janus.builtin.guardrails.url_policy",
 )
 
 

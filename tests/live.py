@@ -57,13 +57,15 @@ class LiveServers:
         plugins: tuple[object, ...] = (),
         platform: dict[str, Any] | None = None,
         artifacts: dict[str, Any] | None = None,
+        guardrails: dict[str, Any] | None = None,
         subprocess_competitors: dict[str, dict[str, Any]] | None = None,
         inspect: Callable[[web.Application], object] = lambda app: app,
         **gateway: Any,
     ) -> str:
         """A gateway in front of ``competitors`` (id → URL), with extra in-process plugins.
 
-        The platform stays off unless ``platform`` (the ``[platform]`` table) is given.
+        The platform stays off unless ``platform`` (the ``[platform]`` table) is given;
+        ``guardrails`` is the ``[guardrails]`` table.
         """
         config = parse_config(
             {
@@ -75,6 +77,7 @@ class LiveServers:
                 if platform is None
                 else platform,
                 "artifacts": artifacts or {},
+                "guardrails": guardrails or {},
             },
             "test config",
         )

@@ -21,11 +21,14 @@ from janus.gateway.artifacts import Artifacts, SandboxReader, UrlSigner
 from janus.gateway.chat import chat_completions
 from janus.gateway.competitors import open_pool
 from janus.gateway.downloads import serve_artifact
+from janus.gateway.exposure import refuse_open_public_bind
+from janus.gateway.guardrails import build_guardrails
 from janus.gateway.housekeeping import run_housekeeping
 from janus.gateway.keys import (
     ARTIFACTS,
     BACKGROUND,
     CONFIG,
+    GUARDRAILS,
     METERING,
     METRICS,
     PLUGINS,
@@ -77,6 +80,8 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     streams: set[StreamRelay] = set()
     app[STREAMS] = streams
     app[METRICS] = Metrics(streams_in_flight=lambda: len(streams))
+    app[GUARDRAILS] = build_guardrails(config, plugins, app[METRICS])
+    refuse_open_public_bind(config, app[GUARDRAILS])
     app[STARTED_AT] = int(time.time())
     app[BACKGROUND] = set()
 

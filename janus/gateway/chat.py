@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Sequence
 
@@ -13,10 +14,12 @@ from pydantic import ValidationError
 from janus.errors import JanusError, deadline_exceeded, invalid_request, no_candidates
 from janus.gateway.competitors import Competitor, CompetitorFailed
 from janus.gateway.exchange import Exchange, PlatformAccess, start_exchange
+from janus.gateway.guardrails import RequestCheck
 from janus.gateway.housekeeping import keep_metering
 from janus.gateway.keys import (
     ARTIFACTS,
     CONFIG,
+    GUARDRAILS,
     METERING,
     METRICS,
     POOL,
@@ -43,6 +46,28 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     body = await _read_body(request, settings.max_body_bytes)
     chat = _parse(body)
     record.stream = chat.stream
+    guardrails = request.app[GUARDRAILS]
+    if not guardrails.active:
+        return await _answer(request, body, chat, None, deadline)
+    check = guardrails.start(request, body, record.request_id)
+    try:
+        if (changed := await check.check_request()) is not None:
+            body = json.dumps(changed, separators=(",", ":")).encode()
+            chat = _validate_changed(changed)
+        return await _answer(request, body, chat, check, deadline)
+    finally:
+        check.finish()
+
+
+async def _answer(
+    request: web.Request,
+    body: bytes,
+    chat: ChatCompletionRequest,
+    check: RequestCheck | None,
+    deadline: float,
+) -> web.StreamResponse:
+    settings = request.app[CONFIG].gateway
+    record = record_of(request)
     candidates = await request.app[ROUTER].route(chat, request.app[POOL])
     if not candidates:
         raise no_candidates()
@@ -57,9 +82,13 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     request.app[METRICS].overhead.observe(time.perf_counter() - record.started)
     try:
         if chat.stream:
-            return await _stream(request, candidates, exchange, deadline)
+            return await _stream(request, candidates, exchange, deadline, check)
         async with asyncio.timeout_at(deadline):
-            payload = await _complete(candidates, exchange, settings.max_response_bytes, record)
+            work = _complete(candidates, exchange, settings.max_response_bytes, record)
+            if check is None:
+                payload = await work
+            else:
+                payload = await check.check_response(await check.race(work))
         return web.Response(body=payload, content_type=JSON)
     except TimeoutError:
         raise deadline_exceeded(settings.request_timeout_s) from None
@@ -67,14 +96,28 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         keep_metering(request.app, exchange.finish())
 
 
+def _validate_changed(body: dict) -> ChatCompletionRequest:
+    """A guardrail's new body must still be a valid request; if not, the guardrail is at
+    fault, not the client."""
+    try:
+        return ChatCompletionRequest.model_validate(body)
+    except ValidationError as exc:
+        message, _ = describe_validation_error(exc.errors())
+        raise RuntimeError(f"a guardrail produced an invalid request: {message}") from None
+
+
 async def _stream(
-    request: web.Request, candidates: Sequence[Competitor], exchange: Exchange, deadline: float
+    request: web.Request,
+    candidates: Sequence[Competitor],
+    exchange: Exchange,
+    deadline: float,
+    check: RequestCheck | None,
 ) -> web.StreamResponse:
     relay = StreamRelay(request, record_of(request), request.app[CONFIG].gateway)
     streams = request.app[STREAMS]
     streams.add(relay)
     try:
-        return await relay.run(candidates, exchange, deadline)
+        return await relay.run(candidates, exchange, deadline, check)
     finally:
         streams.discard(relay)
 

@@ -7,6 +7,7 @@ from aiohttp import web
 from janus.config import Config
 from janus.gateway.artifacts import Artifacts
 from janus.gateway.competitors import CompetitorPool
+from janus.gateway.guardrails import Guardrails
 from janus.gateway.observability import Metrics, RequestRecord
 from janus.gateway.supervisor import Supervisor
 from janus.interfaces import Router
@@ -19,6 +20,7 @@ CONFIG = web.AppKey("config", Config)
 PLUGINS = web.AppKey("plugins", PluginManager)
 POOL = web.AppKey("pool", CompetitorPool)
 ROUTER = web.AppKey("router", Router)
+GUARDRAILS = web.AppKey("guardrails", Guardrails)
 METRICS = web.AppKey("metrics", Metrics)
 STARTED_AT = web.AppKey("started_at", int)
 STREAMS = web.AppKey("streams", set)  # the StreamRelays in flight, for shutdown and metrics

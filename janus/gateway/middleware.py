@@ -28,7 +28,12 @@ def new_request_id() -> str:
 
 
 def error_response(error: JanusError) -> web.Response:
-    return web.Response(status=error.status, body=error.to_json(), content_type="application/json")
+    return web.Response(
+        status=error.status,
+        body=error.to_json(),
+        content_type="application/json",
+        headers=error.headers,
+    )
 
 
 @web.middleware

@@ -75,6 +75,12 @@ class Metrics:
         Gauge(
             "janus_streams_in_flight", "Streams currently being relayed", registry=self.registry
         ).set_function(streams_in_flight)
+        self.guardrail_violations = Counter(
+            "janus_guardrail_violations",
+            "Requests and answers a guardrail blocked, redacted or modified",
+            ["guardrail", "action"],
+            registry=self.registry,
+        )
         self.overhead = Histogram(
             "janus_gateway_overhead_seconds",
             "Time spent in the gateway itself before the request left for the competitor",

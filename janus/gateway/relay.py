@@ -26,9 +26,16 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from janus.config import GatewayConfig
-from janus.errors import JanusError, deadline_exceeded, shutting_down, upstream_failed
+from janus.errors import (
+    GuardrailViolation,
+    JanusError,
+    deadline_exceeded,
+    shutting_down,
+    upstream_failed,
+)
 from janus.gateway.competitors import Competitor, CompetitorFailed
 from janus.gateway.exchange import Exchange
+from janus.gateway.guardrails import RequestCheck, StreamCheck
 from janus.gateway.observability import RequestRecord
 from janus.gateway.upstream import failure_from_status, unreachable
 from janus.protocol import ChatCompletionChunk, describe_validation_error
@@ -63,16 +70,25 @@ class StreamRelay:
         self._shutting_down = False
         self.answer_started = False
         self.finished = asyncio.Event()
+        self._guards: StreamCheck | None = None
 
     async def run(
-        self, candidates: Sequence[Competitor], exchange: Exchange, deadline: float
+        self,
+        candidates: Sequence[Competitor],
+        exchange: Exchange,
+        deadline: float,
+        check: RequestCheck | None = None,
     ) -> web.StreamResponse:
+        """Relay the first candidate that answers; ``check`` brings the guardrails (None
+        when none is enabled, so chunks go out with no extra work)."""
         self._task = asyncio.current_task()
+        self._guards = check.stream() if check is not None else None
         keepalive = asyncio.create_task(self._keep_alive())
         error: JanusError | None = None
         try:
             async with asyncio.timeout_at(deadline):
-                await self._relay_first_that_answers(candidates, exchange)
+                relaying = self._relay_first_that_answers(candidates, exchange)
+                await (relaying if check is None else check.race(relaying))
         except TimeoutError:
             error = deadline_exceeded(self.settings.request_timeout_s)
         except JanusError as exc:
@@ -143,20 +159,25 @@ class StreamRelay:
         parser = SSEParser(self.settings.max_event_bytes)
         async for received in upstream.content.iter_any():
             out: list[bytes] = []
-            failure: CompetitorFailed | None = None
+            failure: CompetitorFailed | GuardrailViolation | None = None
             try:
                 for event in parser.feed(received):
                     if event.data == DONE_MARKER:
+                        if self._guards is not None:
+                            held = await self._guards.before_done()
+                            out.extend(data_event(chunk) for chunk in held)
                         await self._write_chunks(out)
                         await self._write(DONE)
                         return
                     chunk = self._check(competitor_id, event.data)
                     if exchange.chunk_needs_rewrite(chunk):
                         event.data = await exchange.rewrite_chunk(event.data, competitor_id)
+                    if self._guards is not None:
+                        event.data = await self._guards.chunk(event.data)
                     out.append(event.encode())
             except SSEError as exc:
                 failure = CompetitorFailed(competitor_id, f"sent an unusable stream: {exc}")
-            except CompetitorFailed as exc:
+            except (CompetitorFailed, GuardrailViolation) as exc:
                 failure = exc
             # Valid chunks read together with a bad one still go out first: the client sees
             # what it would have seen had they arrived in separate reads.
