@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import math
 import multiprocessing
@@ -60,7 +61,17 @@ IDLE_HOLD_SECONDS = 2.0
 STARTUP_TIMEOUT_S = 30.0
 CLIENT_TIMEOUT_S = 60.0
 
-JSON_HEADERS = {"Content-Type": "application/json"}
+BENCH_KEY = "bench-client-key"
+# Every target gets the client key; only the guarded gateway checks it.
+JSON_HEADERS = {"Content-Type": "application/json", "Authorization": f"Bearer {BENCH_KEY}"}
+# The built-in guardrails, all on: what issue 3's "keeps >= 80% of its throughput" is about.
+GUARDRAILS = f"""
+[guardrails]
+enabled = ["client-auth", "request-size", "url-policy", "secret-scan"]
+
+[guardrails.client-auth]
+keys = [{{name = "bench", sha256 = "{hashlib.sha256(BENCH_KEY.encode()).hexdigest()}"}}]
+"""
 DATA_PREFIX = b"data: {"
 DONE = b"data: [DONE]\n\n"
 
@@ -383,8 +394,10 @@ class Gateway:
     url: str
 
 
-def _gateway_config(upstream_url: str, access_log: bool) -> str:
-    return f"""\
+def _gateway_config(upstream_url: str, access_log: bool, guarded: bool) -> str:
+    return (
+        (GUARDRAILS if guarded else "")
+        + f"""\
 [gateway]
 host = "{HOST}"
 port = 0
@@ -412,11 +425,12 @@ url = "{upstream_url}"
 id = "idle"
 url = "{upstream_url}/idle"
 """
+    )
 
 
 @contextlib.contextmanager
 def running_gateway(
-    name: str, workdir: Path, upstream_url: str, access_log: bool
+    name: str, workdir: Path, upstream_url: str, access_log: bool, guarded: bool = False
 ) -> Iterator[Gateway]:
     """``janus run`` exactly as a user would start it, on an ephemeral port.
 
@@ -424,7 +438,7 @@ def running_gateway(
     figures: this measures the core gateway with its built-ins.
     """
     config_path = workdir / f"{name}.toml"
-    config_path.write_text(_gateway_config(upstream_url, access_log))
+    config_path.write_text(_gateway_config(upstream_url, access_log, guarded))
     log_path = workdir / f"{name}.stderr.log"
     env = {**os.environ, "JANUS_PLUGINS": ""}
     command = [sys.executable, "-m", "janus", "run", "--config", str(config_path)]
@@ -659,6 +673,16 @@ def checks(results: dict[str, dict[str, dict[str, Any]]], memory: dict[str, Any]
             at_most=False,
         ),
         Check(f"gateway RSS with {memory['streams']} idle streams", rss, 200, "MB", at_most=True),
+        *(
+            Check(
+                f"built-in guardrails keep of throughput, {name}",
+                100 * results[name]["gateway-guarded"]["rps"] / results[name]["gateway"]["rps"],
+                80,
+                "%",
+                at_most=False,
+            )
+            for name in ("non-stream c=32", "stream c=32")
+        ),
     ]
 
 
@@ -708,14 +732,17 @@ def format_results(
             "no-log CPU us/req",
             "upstream CPU us/req",
             "load generator busy direct/gateway",
+            "guardrails rps (share of gateway)",
         )
     ]
     for name, by_target in results.items():
-        gateway, quiet, direct = (
+        gateway, quiet, direct, guarded = (
             by_target["gateway"],
             by_target["gateway-nolog"],
             by_target["direct"],
+            by_target["gateway-guarded"],
         )
+        share = guarded["rps"] / gateway["rps"] if gateway["rps"] else math.nan
         rows.append(
             (
                 name,
@@ -725,10 +752,12 @@ def format_results(
                 f"{quiet['cpu_us_per_request']:.0f}",
                 f"{direct['cpu_us_per_request']:.0f}",
                 f"{direct['client_cpu_busy']:.0%} / {gateway['client_cpu_busy']:.0%}",
+                f"{guarded['rps']:.0f} ({share:.0%})",
             )
         )
     lines += [
-        "Cost per request, and the gateway with access_log = false:",
+        "Cost per request, the gateway with access_log = false, and with the built-in "
+        "guardrails on:",
         _table(rows),
         "",
         f"Memory: gateway RSS {memory['rss_before_mb']} MB idle after the load, "
@@ -774,6 +803,9 @@ def run(quick: bool) -> tuple[dict[str, Any], list[Check]]:
         upstream_url = upstream.conn.recv()
         gateway = stack.enter_context(running_gateway("gateway", workdir, upstream_url, True))
         nolog = stack.enter_context(running_gateway("gateway-nolog", workdir, upstream_url, False))
+        guarded = stack.enter_context(
+            running_gateway("gateway-guarded", workdir, upstream_url, True, guarded=True)
+        )
         load = stack.enter_context(running_child(load_generator_main, "load-generator"))
         stack.callback(load.conn.send, ("quit",))
 
@@ -783,6 +815,7 @@ def run(quick: bool) -> tuple[dict[str, Any], list[Check]]:
             Target("direct", f"{upstream_url}/v1/chat/completions", upstream.process.pid),
             Target("gateway", gateway.url, gateway.process.pid),
             Target("gateway-nolog", nolog.url, nolog.process.pid),
+            Target("gateway-guarded", guarded.url, guarded.process.pid),
         ]
         # Warm up every path (imports, validators, connection pools) before measuring.
         for scenario in (SCENARIOS[1], SCENARIOS[3]):
