@@ -14,6 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+# Response headers of every SSE answer Janus writes (gateway, platform, competitor kit);
+# X-Accel-Buffering stops nginx-style proxies from holding chunks back.
+SSE_HEADERS = {
+    "Content-Type": "text/event-stream; charset=utf-8",
+    "Cache-Control": "no-cache",
+    "X-Accel-Buffering": "no",
+}
 PING = b": ping\n\n"
 DONE = b"data: [DONE]\n\n"
 DONE_MARKER = b"[DONE]"

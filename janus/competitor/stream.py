@@ -15,9 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from janus.sse import DONE, PING, data_event
-
-SSE_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
+from janus.sse import DONE, PING, SSE_HEADERS, data_event
 
 
 class ChunkStream:

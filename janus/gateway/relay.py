@@ -39,14 +39,7 @@ from janus.gateway.guardrails import RequestCheck, StreamCheck
 from janus.gateway.observability import RequestRecord
 from janus.gateway.upstream import failure_from_status, unreachable
 from janus.protocol import ChatCompletionChunk, describe_validation_error
-from janus.sse import DONE, DONE_MARKER, PING, SSEError, SSEParser, data_event
-
-SSE_HEADERS = {
-    "Content-Type": "text/event-stream; charset=utf-8",
-    "Cache-Control": "no-cache",
-    "X-Accel-Buffering": "no",
-}
-
+from janus.sse import DONE, DONE_MARKER, PING, SSE_HEADERS, SSEError, SSEParser, data_event
 
 CLIENT_CLOSED_STATUS = 499  # nginx's convention for "the client closed the connection"
 

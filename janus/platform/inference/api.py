@@ -22,11 +22,9 @@ from janus.platform.backends import InferenceBackend
 from janus.platform.keys import INFERENCE, METERING, grant_of
 from janus.platform.metering import Meter
 from janus.protocol import ChatCompletionRequest, describe_validation_error
-from janus.sse import DONE, data_event
+from janus.sse import DONE, SSE_HEADERS, data_event
 
 log = logging.getLogger("janus.platform.inference")
-
-SSE_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
 
 
 def add_routes(app: web.Application) -> None:

@@ -21,10 +21,9 @@ from janus.platform.keys import METERING, SANDBOX, grant_of
 from janus.platform.sandbox.models import CreateRequest, ExecRequest, WriteRequest, collect
 from janus.platform.sandbox.paths import WORKSPACE, artifact_path, mime_type, workspace_path
 from janus.protocol import describe_validation_error
-from janus.sse import DONE, data_event
+from janus.sse import DONE, SSE_HEADERS, data_event
 
 SANDBOXES = "/sandbox/api/sandboxes"
-SSE_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
 
 Body = TypeVar("Body", bound=BaseModel)
 
