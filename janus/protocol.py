@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+
+from janus.errors import invalid_request
 
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
 
@@ -206,6 +208,21 @@ def describe_validation_error(errors: list[dict[str, Any]]) -> tuple[str, str | 
 
 
 _TYPE_NAMES = frozenset({"str", "int", "float", "bool", "dict", "list", "none"})
+
+
+def parse_chat_request(body: bytes) -> ChatCompletionRequest:
+    """Parse and validate a client's body, or raise the 400 that says what is wrong."""
+    try:
+        return ChatCompletionRequest.model_validate_json(body)
+    except ValidationError as exc:
+        errors = exc.errors()
+        if errors and errors[0]["type"] == "json_invalid":
+            detail = errors[0].get("ctx", {}).get("error", "")
+            raise invalid_request(
+                f"The request body is not valid JSON: {detail}", code="invalid_json"
+            ) from None
+        message, param = describe_validation_error(errors)
+        raise invalid_request(f"Invalid request: {message}", param=param) from None
 
 
 class ErrorBody(_Open):

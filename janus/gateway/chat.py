@@ -32,7 +32,12 @@ from janus.gateway.observability import RequestRecord
 from janus.gateway.relay import StreamRelay, error_for
 from janus.gateway.upstream import failure_from_status, read_limited, unreachable
 from janus.platform.app import PREFIX as PLATFORM_PREFIX
-from janus.protocol import ChatCompletion, ChatCompletionRequest, describe_validation_error
+from janus.protocol import (
+    ChatCompletion,
+    ChatCompletionRequest,
+    describe_validation_error,
+    parse_chat_request,
+)
 
 JSON = "application/json"
 
@@ -44,7 +49,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     record.stream = False  # marks this as a chat request for the metrics, even if it fails early
 
     body = await _read_body(request, settings.max_body_bytes)
-    chat = _parse(body)
+    chat = parse_chat_request(body)
     record.stream = chat.stream
     guardrails = request.app[GUARDRAILS]
     if not guardrails.active:
@@ -159,20 +164,6 @@ def _too_large(size: int | None, limit: int) -> JanusError:
         status=413,
         code="request_too_large",
     )
-
-
-def _parse(body: bytes) -> ChatCompletionRequest:
-    try:
-        return ChatCompletionRequest.model_validate_json(body)
-    except ValidationError as exc:
-        errors = exc.errors()
-        if errors and errors[0]["type"] == "json_invalid":
-            raise invalid_request(
-                f"The request body is not valid JSON: {errors[0]['ctx'].get('error', '')}",
-                code="invalid_json",
-            ) from None
-        message, param = describe_validation_error(errors)
-        raise invalid_request(f"Invalid request: {message}", param=param) from None
 
 
 async def _complete(

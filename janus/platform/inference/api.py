@@ -15,13 +15,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
-from pydantic import ValidationError
 
-from janus.errors import JanusError, invalid_request
+from janus.errors import JanusError
 from janus.platform.backends import InferenceBackend
 from janus.platform.keys import INFERENCE, METERING, grant_of
 from janus.platform.metering import Meter
-from janus.protocol import ChatCompletionRequest, describe_validation_error
+from janus.protocol import ChatCompletionRequest, parse_chat_request
 from janus.sse import DONE, SSE_HEADERS, data_event
 
 log = logging.getLogger("janus.platform.inference")
@@ -44,11 +43,7 @@ async def list_models(request: web.Request) -> web.Response:
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     body = await request.read()
-    try:
-        chat = ChatCompletionRequest.model_validate_json(body)
-    except ValidationError as exc:
-        message, param = describe_validation_error(exc.errors())
-        raise invalid_request(f"Invalid request: {message}", param=param) from None
+    chat = parse_chat_request(body)
     payload: dict[str, Any] = json.loads(body)
     backend: InferenceBackend = request.app[INFERENCE]
     meter = request.app[METERING].meter_for(grant_of(request))
