@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from janus.hookspecs import hookimpl
-from janus.interfaces import Phase, RequestContext, StreamState
+from janus.interfaces import Phase, RequestContext
+from janus.redaction import TEXT_FIELDS, StreamRedaction
 
 REDACTED = "[REDACTED]"
-FIELDS = ("content", "reasoning_content")
 # Each shape's shortest match is below the default window, so a key split across chunks
 # is always seen whole before any of it is sent.
 KEY_FORMATS = (
@@ -46,13 +45,10 @@ _MAX_HOLD = 4096
 _MIN_SECRET_CHARS = 8  # shorter "secrets" would redact ordinary words
 
 
-@dataclass(slots=True)
-class _Held:
-    text: str = ""  # not sent yet: it may be the start of a secret
-    before: str = ""  # the last character sent, context for the next match
+class SecretScan(StreamRedaction):
+    found = "secret(s)"
+    context_chars = 1
 
-
-class SecretScan:
     class Settings(BaseModel):
         model_config = ConfigDict(extra="forbid")
         secret_envs: list[str] = Field(default_factory=lambda: list(DEFAULT_SECRET_ENVS))
@@ -98,54 +94,15 @@ class SecretScan:
         out.append(full[position:cut])
         return "".join(out), full[cut:], count
 
-    async def check_chunk(self, chunk: dict[str, Any], state: StreamState) -> dict[str, Any]:
-        state.data["last"] = chunk
-        for choice in chunk.get("choices") or ():
-            delta = choice.setdefault("delta", {})
-            final = choice.get("finish_reason") is not None
-            for field in FIELDS:
-                held = state.data.setdefault((choice.get("index", 0), field), _Held())
-                text = delta.get(field)
-                if not isinstance(text, str) or not (text or held.text or final):
-                    continue
-                send, held.text, count = self.redact(held.text + text, held.before, final=final)
-                if send:
-                    held.before = send[-1]
-                if count:
-                    state.report("redact", f"{count} secret(s) in a streamed {field}")
-                if field in delta or send:
-                    delta[field] = send
-        return chunk
-
-    def finish_stream(self, state: StreamState) -> list[dict[str, Any]]:
-        """Send what is still held (a stream that ended without ``finish_reason``)."""
-        last = state.data.get("last") or {}
-        chunks = []
-        for key, held in state.data.items():
-            if not isinstance(held, _Held) or not held.text:
-                continue
-            (index, field), text = key, held.text
-            send, _, count = self.redact(text, held.before, final=True)
-            if count:
-                state.report("redact", f"{count} secret(s) in a streamed {field}")
-            held.text = ""
-            chunks.append(
-                {
-                    "id": last.get("id"),
-                    "object": "chat.completion.chunk",
-                    "created": last.get("created"),
-                    "model": last.get("model"),
-                    "choices": [{"index": index, "delta": {field: send}, "finish_reason": None}],
-                }
-            )
-        return chunks
+    def redact_piece(self, text: str, before: str, final: bool) -> tuple[str, str, int]:
+        return self.redact(text, before, final=final)
 
     async def check_response(
         self, response: dict[str, Any], request: RequestContext
     ) -> dict[str, Any]:
         for choice in response.get("choices") or ():
             message = choice.get("message") or {}
-            for field in FIELDS:
+            for field in TEXT_FIELDS:
                 if isinstance(text := message.get(field), str):
                     message[field], _, count = self.redact(text, final=True)
                     if count:

@@ -9,25 +9,19 @@ held back (``window_chars``) until the next chunk shows whether it starts a numb
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from janus.interfaces import Phase, RequestContext, StreamState
+from janus.interfaces import Phase, RequestContext
+from janus.redaction import TEXT_FIELDS, StreamRedaction
 from janus_guardrail_pii.detect import KINDS, Kind
 from janus_guardrail_pii.redact import Redactor
 
-FIELDS = ("content", "reasoning_content")
 
+class PiiGuardrail(StreamRedaction):
+    found = "personal data item(s)"
 
-@dataclass(slots=True)
-class _Held:
-    text: str = ""  # not sent yet: it may be the start of a number
-    before: str = ""  # the text last sent, context for the patterns
-
-
-class PiiGuardrail:
     class Settings(BaseModel):
         model_config = ConfigDict(extra="forbid")
         kinds: list[Kind] = Field(default_factory=lambda: list(KINDS), min_length=1)
@@ -48,6 +42,7 @@ class PiiGuardrail:
 
     def __init__(self, settings: Settings) -> None:
         self.redactor = Redactor(settings.kinds, settings.replacement, settings.window_chars)
+        self.context_chars = self.redactor.window  # patterns look back this far
 
     def _text(self, text: str) -> tuple[str, int]:
         send, _, count = self.redactor.redact(text)
@@ -73,66 +68,15 @@ class PiiGuardrail:
         request.report("modify", f"{total} personal data item(s) in the request")
         return body
 
-    async def check_chunk(self, chunk: dict[str, Any], state: StreamState) -> dict[str, Any]:
-        state.data["last"] = chunk
-        for choice in chunk.get("choices") or ():
-            delta = choice.setdefault("delta", {})
-            final = choice.get("finish_reason") is not None
-            for field in FIELDS:
-                held = state.data.setdefault((choice.get("index", 0), field), _Held())
-                text = delta.get(field)
-                if not isinstance(text, str) or not (text or held.text or final):
-                    if final and held.text:
-                        delta[field] = self._flush(held, field, state)
-                    continue
-                send, held.text, count = self.redactor.redact(
-                    held.text + text, held.before, final=final
-                )
-                held.before = (held.before + send)[-self.redactor.window :]
-                if count:
-                    state.report("redact", f"{count} personal data item(s) in a streamed {field}")
-                if field in delta or send:
-                    delta[field] = send
-        return chunk
-
-    def _flush(self, held: _Held, field: str, state: StreamState) -> str:
-        send, _, count = self.redactor.redact(held.text, held.before, final=True)
-        held.text = ""
-        if count:
-            state.report("redact", f"{count} personal data item(s) in a streamed {field}")
-        return send
-
-    def finish_stream(self, state: StreamState) -> list[dict[str, Any]]:
-        """Send what is still held (a stream that ended without ``finish_reason``)."""
-        last = state.data.get("last") or {}
-        chunks = []
-        for key, held in state.data.items():
-            if not isinstance(held, _Held) or not held.text:
-                continue
-            index, field = key
-            chunks.append(
-                {
-                    "id": last.get("id"),
-                    "object": "chat.completion.chunk",
-                    "created": last.get("created"),
-                    "model": last.get("model"),
-                    "choices": [
-                        {
-                            "index": index,
-                            "delta": {field: self._flush(held, field, state)},
-                            "finish_reason": None,
-                        }
-                    ],
-                }
-            )
-        return chunks
+    def redact_piece(self, text: str, before: str, final: bool) -> tuple[str, str, int]:
+        return self.redactor.redact(text, before, final=final)
 
     async def check_response(
         self, response: dict[str, Any], request: RequestContext
     ) -> dict[str, Any]:
         for choice in response.get("choices") or ():
             message = choice.get("message") or {}
-            for field in FIELDS:
+            for field in TEXT_FIELDS:
                 if isinstance(text := message.get(field), str):
                     message[field], count = self._text(text)
                     if count:
