@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from janus.interfaces import StreamState
+from janus.interfaces import RequestContext, StreamState
 
 # The delta fields that carry text a client reads.
 TEXT_FIELDS = ("content", "reasoning_content")
@@ -80,6 +80,16 @@ class StreamRedaction:
                 }
             )
         return chunks
+
+    def redact_answer(self, response: dict[str, Any], request: RequestContext) -> None:
+        """Redact the text fields of a non-stream answer in place, reporting each find."""
+        for choice in response.get("choices") or ():
+            message = choice.get("message") or {}
+            for field in TEXT_FIELDS:
+                if isinstance(text := message.get(field), str):
+                    message[field], _, count = self.redact_piece(text, "", True)
+                    if count:
+                        request.report("redact", f"{count} {self.found} in the answer's {field}")
 
     def _release(self, held: Held, field: str, state: StreamState) -> str:
         text, held.text = held.text, ""

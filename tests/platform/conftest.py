@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from janus.platform.backends import BackendContext
-from tests.platform.scripted_inference import ScriptedInference
+from tests.platform.scripted_inference import ScriptedInference, ScriptedInferencePlugin
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +27,31 @@ async def start_backend(tmp_path):
     yield start
     for backend in started:
         await backend.close()
+
+
+@pytest.fixture
+def bubblewrap():
+    """The sandbox tests need the real bubblewrap: fail loudly (never skip) without it."""
+    if shutil.which("bwrap") is None:
+        pytest.fail(
+            "bubblewrap (bwrap) is required for the sandbox tests: apt-get install "
+            "bubblewrap (.ci/run installs it)"
+        )
+
+
+@pytest.fixture
+def sandbox_gateway(live, tmp_path, platform_tokens):
+    """Start a gateway whose platform sandbox is ``backend`` with ``settings``."""
+
+    def start(backend: str, **settings) -> str:
+        sandbox = {"backend": backend, backend: settings}
+        return live.gateway(
+            {},
+            platform=platform_settings(tmp_path, sandbox=sandbox),
+            plugins=(ScriptedInferencePlugin(),),
+        )
+
+    return start
 
 
 def platform_settings(tmp_path, **services) -> dict:

@@ -5,41 +5,22 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
 import signal
 import time
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
 
-from tests.platform.conftest import platform_settings
 from tests.platform.sandbox_client import PNG, SandboxApi
-from tests.platform.scripted_inference import ScriptedInferencePlugin
 
-
-@pytest.fixture(autouse=True)
-def _bubblewrap_is_installed():
-    if shutil.which("bwrap") is None:
-        pytest.fail(
-            "bubblewrap (bwrap) is required for the sandbox tests: apt-get install "
-            "bubblewrap (.ci/run installs it)"
-        )
+pytestmark = pytest.mark.usefixtures("bubblewrap")
 
 
 @pytest.fixture
-def start_gateway(live, tmp_path, platform_tokens):
-    def start(**local: Any) -> str:
-        sandbox = {"backend": "local", "local": local}
-        return live.gateway(
-            {},
-            platform=platform_settings(tmp_path, sandbox=sandbox),
-            plugins=(ScriptedInferencePlugin(),),
-        )
-
-    return start
+def start_gateway(sandbox_gateway):
+    return lambda **local: sandbox_gateway("local", **local)
 
 
 @pytest.fixture

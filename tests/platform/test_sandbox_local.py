@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 import signal
 import sys
 import uuid
@@ -30,14 +29,7 @@ from janus.platform.sandbox.settings import DEFAULT_LIMITS
 OWNER = "tester/req-1"
 AS_ROOT = os.geteuid() == 0  # then each sandbox runs as its own unprivileged host uid
 
-
-@pytest.fixture(autouse=True)
-def _bubblewrap_is_installed():
-    if shutil.which("bwrap") is None:
-        pytest.fail(
-            "bubblewrap (bwrap) is required for the sandbox tests: apt-get install "
-            "bubblewrap (.ci/run installs it)"
-        )
+pytestmark = pytest.mark.usefixtures("bubblewrap")
 
 
 @pytest.fixture

@@ -12,10 +12,8 @@ import pytest
 from janus.config import ConfigError
 from janus.platform.backends import BackendContext, SandboxBackend
 from janus.platform.sandbox.sandy import SandySandboxBackend
-from tests.platform.conftest import platform_settings
 from tests.platform.fake_sandy import FakeSandy
 from tests.platform.sandbox_client import PNG, SandboxApi
-from tests.platform.scripted_inference import ScriptedInferencePlugin
 
 SANDY_KEY = "sandy-test-key"
 
@@ -29,16 +27,8 @@ def sandy(live, tmp_path, monkeypatch) -> FakeSandy:
 
 
 @pytest.fixture
-def start_gateway(live, tmp_path, sandy, platform_tokens):
-    def start(**settings) -> str:
-        sandbox = {"backend": "sandy", "sandy": settings}
-        return live.gateway(
-            {},
-            platform=platform_settings(tmp_path, sandbox=sandbox),
-            plugins=(ScriptedInferencePlugin(),),
-        )
-
-    return start
+def start_gateway(sandbox_gateway, sandy):
+    return lambda **settings: sandbox_gateway("sandy", **settings)
 
 
 @pytest.fixture

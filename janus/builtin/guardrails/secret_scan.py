@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from janus.hookspecs import hookimpl
 from janus.interfaces import Phase, RequestContext
-from janus.redaction import TEXT_FIELDS, StreamRedaction
+from janus.redaction import StreamRedaction
 
 REDACTED = "[REDACTED]"
 # Each shape's shortest match is below the default window, so a key split across chunks
@@ -100,13 +100,9 @@ class SecretScan(StreamRedaction):
     async def check_response(
         self, response: dict[str, Any], request: RequestContext
     ) -> dict[str, Any]:
+        self.redact_answer(response, request)
         for choice in response.get("choices") or ():
             message = choice.get("message") or {}
-            for field in TEXT_FIELDS:
-                if isinstance(text := message.get(field), str):
-                    message[field], _, count = self.redact(text, final=True)
-                    if count:
-                        request.report("redact", f"{count} secret(s) in the answer's {field}")
             for call in message.get("tool_calls") or ():
                 function = call.get("function") or {}
                 if isinstance(arguments := function.get("arguments"), str):

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from janus.interfaces import Phase, RequestContext
-from janus.redaction import TEXT_FIELDS, StreamRedaction
+from janus.redaction import StreamRedaction
 from janus_guardrail_pii.detect import KINDS, Kind
 from janus_guardrail_pii.redact import Redactor
 
@@ -74,11 +74,5 @@ class PiiGuardrail(StreamRedaction):
     async def check_response(
         self, response: dict[str, Any], request: RequestContext
     ) -> dict[str, Any]:
-        for choice in response.get("choices") or ():
-            message = choice.get("message") or {}
-            for field in TEXT_FIELDS:
-                if isinstance(text := message.get(field), str):
-                    message[field], count = self._text(text)
-                    if count:
-                        request.report("redact", f"{count} personal data item(s) in the answer")
+        self.redact_answer(response, request)
         return response
