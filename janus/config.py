@@ -170,6 +170,48 @@ class GuardrailsConfig(_Section):
         return list(self.model_extra or {})
 
 
+class StoreConfig(_Section):
+    # Empty: an SQLite file under ``platform.data_dir``. A ``postgresql://`` DSN: PostgreSQL,
+    # which several gateway replicas can share.
+    url: str = ""
+
+
+# The composite's weights per component (DESIGN §8); published with every result.
+DEFAULT_WEIGHTS = {
+    "quality": 45.0,
+    "speed": 20.0,
+    "cost": 15.0,
+    "streaming": 10.0,
+    "multimodal": 10.0,
+}
+
+
+class CompetitionConfig(_Section):
+    # The admin key guards the competition's admin endpoints and lets janus-bench use the
+    # platform sandbox. Unset: the gateway generates one into ``<data_dir>/admin.key``
+    # (mode 0600), so a bench on the same machine finds it without configuration.
+    admin_key_env: str = "JANUS_ADMIN_KEY"
+    # The canonical suite: the leaderboard ranks evaluations on its current version only.
+    suite: str = "public/dev"
+    weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+
+    @field_validator("weights")
+    @classmethod
+    def _known_components(cls, weights: dict[str, float]) -> dict[str, float]:
+        if unknown := sorted(set(weights) - set(DEFAULT_WEIGHTS)):
+            known = ", ".join(DEFAULT_WEIGHTS)
+            raise ValueError(f"unknown component(s) {', '.join(unknown)} (known: {known})")
+        if any(weight < 0 for weight in weights.values()):
+            raise ValueError("weights cannot be negative")
+        if not sum(weights.values()) > 0:
+            raise ValueError("at least one weight must be positive")
+        return weights
+
+
+class WebConfig(_Section):
+    enabled: bool = True
+
+
 class Config(_Section):
     gateway: GatewayConfig = Field(default_factory=GatewayConfig)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
@@ -177,6 +219,9 @@ class Config(_Section):
     platform: PlatformConfig = Field(default_factory=PlatformConfig)
     artifacts: ArtifactsConfig = Field(default_factory=ArtifactsConfig)
     guardrails: GuardrailsConfig = Field(default_factory=GuardrailsConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    competition: CompetitionConfig = Field(default_factory=CompetitionConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
 
     @model_validator(mode="after")
     def _ids_are_unique_and_known(self) -> Config:

@@ -17,14 +17,17 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from janus import __version__
 from janus.builtin.routers import JANUS_MODEL
 from janus.config import Config
+from janus.gateway.admin import BENCH_GRANTEE, load_admin_key
 from janus.gateway.artifacts import Artifacts, SandboxReader, UrlSigner
 from janus.gateway.chat import chat_completions
+from janus.gateway.competition import setup_competition
 from janus.gateway.competitors import open_pool
 from janus.gateway.downloads import serve_artifact
 from janus.gateway.exposure import refuse_open_public_bind
 from janus.gateway.guardrails import build_guardrails
 from janus.gateway.housekeeping import run_housekeeping
 from janus.gateway.keys import (
+    ADMIN_KEY,
     ARTIFACTS,
     BACKGROUND,
     CONFIG,
@@ -40,10 +43,12 @@ from janus.gateway.keys import (
     SUPERVISOR,
     TOKENS,
 )
+from janus.gateway.marketplace import setup_marketplace
 from janus.gateway.middleware import add_request_id, observe, only_platform_on
 from janus.gateway.observability import Metrics
 from janus.gateway.relay import StreamRelay
 from janus.gateway.supervisor import Child, Supervisor
+from janus.gateway.web import setup_web
 from janus.interfaces import Router
 from janus.platform.app import PREFIX as PLATFORM_PREFIX
 from janus.platform.app import create_platform_app, data_dir
@@ -86,8 +91,11 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     app[BACKGROUND] = set()
 
     secret = platform_secret(config.platform.secret_env)
+    app[ADMIN_KEY] = load_admin_key(config)
     app[TOKENS] = PlatformTokens.from_environment(
-        secret, {c.id: c.platform_key_env for c in config.competitors if c.platform_key_env}
+        secret,
+        {c.id: c.platform_key_env for c in config.competitors if c.platform_key_env},
+        extra_keys={BENCH_GRANTEE: app[ADMIN_KEY]},
     )
     app[METERING] = Metering(app[METRICS].registry)
     app[STORE] = Store(data_dir(config) / "janus.sqlite3")
@@ -121,6 +129,10 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     app.router.add_get("/v1/artifacts/{artifact_id}", serve_artifact)
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics)
+    setup_competition(app)
+    setup_marketplace(app)
+    if config.web.enabled:
+        setup_web(app)  # last: it serves the pages at "/"
     return app
 
 

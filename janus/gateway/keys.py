@@ -30,6 +30,7 @@ ARTIFACTS = web.AppKey("artifacts", Artifacts)
 BACKGROUND = web.AppKey("background", set)  # fire-and-forget tasks, kept referenced
 SUPERVISOR = web.AppKey("supervisor", Supervisor)
 METERING = web.AppKey("metering", Metering)
+ADMIN_KEY = web.AppKey("admin_key", str)
 
 RECORD = web.RequestKey("record", RequestRecord)
 

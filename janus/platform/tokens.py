@@ -66,11 +66,19 @@ class PlatformTokens:
 
     @classmethod
     def from_environment(
-        cls, secret: bytes, key_envs: dict[str, str], environ=os.environ
+        cls,
+        secret: bytes,
+        key_envs: dict[str, str],
+        environ=os.environ,
+        extra_keys: dict[str, str] | None = None,
     ) -> PlatformTokens:
-        """Tokens signed with ``secret``, plus competitors' keys from the named variables."""
+        """Tokens signed with ``secret``, plus competitors' keys from the named variables.
+
+        ``extra_keys`` are standing keys held by the gateway itself (the admin key, which
+        the bench uses for its sandbox work), keyed by whom their use is metered against.
+        """
         keys = {cid: environ[env] for cid, env in key_envs.items() if environ.get(env)}
-        return cls(secret, keys)
+        return cls(secret, {**keys, **(extra_keys or {})})
 
     def mint(self, competitor_id: str, request_id: str, expires_at: float) -> str:
         claims = _b64(json.dumps([competitor_id, request_id, round(expires_at, 3)]).encode())
