@@ -7,13 +7,22 @@ becomes one ``ConfigError`` whose message names the file and the key.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 CONFIG_ENV = "JANUS_CONFIG"
 DEFAULT_FILE_NAME = "janus.toml"
@@ -29,6 +38,12 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+IPNetwork = Annotated[
+    ipaddress.IPv4Network | ipaddress.IPv6Network,
+    BeforeValidator(lambda value: ipaddress.ip_network(value, strict=False)),
+]
+
+
 class GatewayConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
@@ -40,6 +55,9 @@ class GatewayConfig(_Section):
     max_response_bytes: int = Field(64 * 1024 * 1024, ge=1024)
     shutdown_grace_s: float = Field(10.0, ge=0)
     access_log: bool = True
+    # Proxies (addresses or networks) whose X-Forwarded-For is believed: behind them, the
+    # client's address (for per-address limits and logs) is the nearest untrusted hop.
+    trusted_proxies: list[IPNetwork] = Field(default_factory=list)
 
 
 class RoutingConfig(_Section):

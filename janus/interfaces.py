@@ -96,6 +96,11 @@ class Guardrail(Protocol):
     async def check_chunk(self, chunk: dict[str, Any], state: StreamState) -> dict[str, Any]:
         """Return the chunk to send (possibly changed)."""
 
+    def passes_unchanged(self, data: bytes, state: StreamState) -> bool:
+        """Optional fast path: True when the raw chunk ``data`` certainly needs nothing
+        from this guardrail. When every chunk guardrail says so, the chunk is relayed as it
+        is, neither parsed nor re-encoded; otherwise ``check_chunk`` sees it as usual."""
+
     def finish_stream(self, state: StreamState) -> list[dict[str, Any]]:
         """Chunks still to send before ``[DONE]`` (text held back across chunks)."""
 

@@ -16,14 +16,15 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiohttp import web
 
-from janus.config import Config, ConfigError, validate_settings
+from janus.config import Config, ConfigError, IPNetwork, validate_settings
 from janus.errors import GuardrailViolation
+from janus.gateway.client_address import client_address
 from janus.gateway.observability import Metrics
 from janus.interfaces import Guardrail, Phase, RequestContext, StreamState
 from janus.plugins import PluginError, PluginManager
@@ -45,9 +46,15 @@ class Enabled:
 class Guardrails:
     """The enabled guardrails of one gateway, split by phase."""
 
-    def __init__(self, enabled: list[Enabled], metrics: Metrics) -> None:
+    def __init__(
+        self,
+        enabled: list[Enabled],
+        metrics: Metrics,
+        trusted_proxies: Sequence[IPNetwork] = (),
+    ) -> None:
         self.enabled = enabled
         self.metrics = metrics
+        self.trusted_proxies = trusted_proxies
         self.sequential = [
             e for e in enabled if "request" in e.guardrail.phases and not _parallel(e)
         ]
@@ -62,11 +69,10 @@ class Guardrails:
 
     def start(self, request: web.Request, body: bytes, request_id: str) -> RequestCheck:
         """Begin checking one request (only called when ``active``)."""
-        address = request.remote or "unix"
         context = RequestContext(
             body=json.loads(body),
             headers=request.headers,
-            client_address=address,
+            client_address=client_address(request, self.trusted_proxies),
             size_bytes=len(body),
             request_id=request_id,
             report=lambda action, detail: None,
@@ -205,9 +211,19 @@ class StreamCheck:
         self.states = [
             (e, StreamState(report=check.reporter("chunk", e.name))) for e in check.guardrails.chunk
         ]
+        # Guardrails that can tell from the raw bytes that a chunk needs nothing from them
+        # spare it the parse and re-encode; one that cannot tell looks at every chunk.
+        self._quick = [
+            (passes, state)
+            for enabled, state in self.states
+            if (passes := getattr(enabled.guardrail, "passes_unchanged", None)) is not None
+        ]
+        self._quick_only = len(self._quick) == len(self.states)
 
     async def chunk(self, data: bytes) -> bytes:
         if not self.states:
+            return data
+        if self._quick_only and all(passes(data, state) for passes, state in self._quick):
             return data
         chunk = json.loads(data)
         for enabled, state in self.states:
@@ -235,7 +251,7 @@ def build_guardrails(config: Config, plugins: PluginManager, metrics: Metrics) -
     name, bad settings, a guardrail missing a method it declared) stops start-up."""
     section = config.guardrails
     if not section.enabled and not section.tables():
-        return Guardrails([], metrics)
+        return Guardrails([], metrics, config.gateway.trusted_proxies)
     factories = plugins.collect("register_guardrails")
     known = ", ".join(sorted(factories)) or "none installed"
     for name in [*section.enabled, *section.tables()]:
@@ -254,7 +270,7 @@ def build_guardrails(config: Config, plugins: PluginManager, metrics: Metrics) -
         else:
             settings = None
         enabled.append(Enabled(name, _checked(name, factory(settings))))
-    return Guardrails(enabled, metrics)
+    return Guardrails(enabled, metrics, config.gateway.trusted_proxies)
 
 
 def _checked(name: str, guardrail: Any) -> Guardrail:

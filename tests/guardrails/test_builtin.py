@@ -5,12 +5,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import ipaddress
+import json
+from unittest import mock
 
 import pytest
+from aiohttp.test_utils import make_mocked_request
 
 from janus.builtin.guardrails.ratelimit import TokenBuckets
+from janus.builtin.guardrails.secret_scan import SecretScan
 from janus.config import ConfigError, parse_config
 from janus.gateway.app import create_app
+from janus.gateway.client_address import client_address
+from janus.interfaces import StreamState
 from janus.plugins import load_plugins
 from tests.gateway.sse_client import chat_body, stream_chat
 from tests.guardrails.test_pipeline import post, violations
@@ -144,6 +151,47 @@ async def test_rate_limit_per_client_address(live):
     assert status == 429 and int(headers["Retry-After"]) >= 1
 
 
+async def test_forwarded_for_counts_only_behind_a_trusted_proxy(live):
+    settings = {"keys": [ALICE], "per_address_requests_per_minute": 1}
+    _, url = live.competitor(answer(completion("hi")))
+    tables = {"enabled": ["client-auth"], "client-auth": settings}
+
+    async def statuses(gateway: str, *clients: str) -> list[int]:
+        sent = [{**BEARER, "X-Forwarded-For": f"{client}, 10.9.9.9"} for client in clients]
+        return [(await post(gateway, chat_body(stream=False), headers=h))[0] for h in sent]
+
+    behind_proxy = live.gateway(
+        {"a": url}, default="a", guardrails=tables, trusted_proxies=["127.0.0.0/8", "10.0.0.0/8"]
+    )
+    # Two clients behind the proxy each get their own bucket; the same client twice does not.
+    assert await statuses(behind_proxy, "203.0.113.5", "203.0.113.6", "203.0.113.5") == [
+        200,
+        200,
+        429,
+    ]
+    exposed = live.gateway({"a": url}, default="a", guardrails=tables)
+    # Without trusted proxies the header is anyone's to write: the peer address counts.
+    assert await statuses(exposed, "203.0.113.5", "203.0.113.6") == [200, 429]
+
+
+@pytest.mark.parametrize(
+    ("peer", "header", "client"),
+    [
+        ("127.0.0.1", "198.51.100.1", "198.51.100.1"),
+        ("127.0.0.1", "198.51.100.1, 10.0.0.2", "198.51.100.1"),  # 10.0.0.2: a trusted hop
+        ("127.0.0.1", "1.1.1.1, 198.51.100.1", "198.51.100.1"),  # spoofed left part ignored
+        ("127.0.0.1", "not-an-ip, 10.0.0.2", "10.0.0.2"),
+        ("127.0.0.1", "", "127.0.0.1"),
+        ("192.0.2.7", "198.51.100.1", "192.0.2.7"),  # an untrusted peer's header is ignored
+    ],
+)
+def test_client_address_reads_forwarded_for_from_the_right(peer, header, client):
+    trusted = [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("10.0.0.0/8")]
+    request = make_mocked_request("POST", "/", headers={"X-Forwarded-For": header})
+    with mock.patch.object(type(request), "remote", new=peer):
+        assert client_address(request, trusted) == client
+
+
 def test_token_bucket_refills_at_its_rate():
     buckets = TokenBuckets(per_minute=60, burst=1)
     assert buckets.take("k", now=0.0) == 0
@@ -252,6 +300,95 @@ async def test_words_that_merely_contain_a_prefix_are_kept(live):
     text = "the task-" + "x" * 30 + " stays"
     _, gateway = guarded(live, sse(chunk(text), chunk(finish="stop"), DONE), ["secret-scan"])
     assert (await stream_chat(gateway, chat_body())).content == text
+
+
+async def test_streamed_tool_call_arguments_are_redacted_across_chunks(live):
+    arguments = json.dumps({"token": OPENAI})
+    pieces = [arguments[i : i + 7] for i in range(0, len(arguments), 7)]
+    calls = [
+        chunk(choices=[{"index": 0, "delta": {"tool_calls": [_call(p)]}, "finish_reason": None}])
+        for p in pieces
+    ]
+    _, gateway = guarded(live, sse(*calls, chunk(finish="tool_calls"), DONE), ["secret-scan"])
+    received = await stream_chat(gateway, chat_body())
+    sent = "".join(
+        call["function"].get("arguments", "")
+        for c in received.chunks
+        for call in c["choices"][0]["delta"].get("tool_calls") or ()
+    )
+    assert OPENAI.encode() not in received.raw
+    assert json.loads(sent) == {"token": "[REDACTED]"}
+    assert violations(gateway)[("secret-scan", "redact")] >= 1
+
+
+def _call(arguments: str) -> dict:
+    return {"index": 0, "id": "call_1", "type": "function", "function": {"arguments": arguments}}
+
+
+async def test_janus_event_payloads_are_redacted(live):
+    event = {"event": "tool_end", "payload": {"output": [f"found {GITHUB} in env"]}}
+    script = sse(chunk(choices=[{"index": 0, "delta": {"janus": event}}]), DONE)
+    _, gateway = guarded(live, script, ["secret-scan"])
+    received = await stream_chat(gateway, chat_body())
+    assert GITHUB.encode() not in received.raw
+    payload = received.chunks[0]["choices"][0]["delta"]["janus"]["payload"]
+    assert payload == {"output": ["found [REDACTED] in env"]}
+
+
+async def test_a_key_spelled_with_json_escapes_is_still_redacted(live):
+    escaped = OPENAI.replace("s", "\\u0073", 1).replace("k", "\\u006b", 1)
+    raw = chunk("key: PLACEHOLDER end").replace(b"PLACEHOLDER", escaped.encode())
+    assert json.loads(raw[6:])["choices"][0]["delta"]["content"] == f"key: {OPENAI} end"
+    _, gateway = guarded(live, sse(raw, chunk(finish="stop"), DONE), ["secret-scan"])
+    assert (await stream_chat(gateway, chat_body())).content == "key: [REDACTED] end"
+
+
+async def test_chunks_that_start_no_secret_are_relayed_byte_for_byte(live):
+    # Spacing and key order no encoder of the gateway would produce: if these bytes reach
+    # the client as they are, the chunk was neither parsed nor re-encoded.
+    odd = (
+        b'data: {"choices": [{"finish_reason": null, "delta": {"content": "plain words"},'
+        b' "index": 0}],   "object": "chat.completion.chunk", "id": "c1", "model": "m"}\n\n'
+    )
+    _, gateway = guarded(live, sse(odd, odd, chunk(finish="stop"), DONE), ["secret-scan"])
+    received = await stream_chat(gateway, chat_body())
+    assert received.raw.count(odd) == 2
+    assert received.content == "plain wordsplain words"
+
+
+@pytest.mark.parametrize(
+    ("text", "held"),
+    [
+        ("hello world", ""),
+        ("the choices are", ""),
+        ("look: s", "s"),
+        ("look: sk-ab", "sk-ab"),
+        ("token jpt1.abc", "jpt1.abc"),
+        ("id AKI", "AKI"),
+        ("the task", ""),  # "sk" inside a word starts no key
+        ("value plat", "plat"),  # the beginning of a configured secret
+    ],
+)
+def test_only_text_that_may_become_a_secret_is_held_back(text, held):
+    scan = SecretScan(SecretScan.Settings(), environ={"JANUS_PLATFORM_SECRET": "platform-xyz-1"})
+    send, hold, count = scan.redact(text, final=False)
+    assert (send + hold, hold, count) == (text, held, 0)
+
+
+def test_the_raw_fast_path_declines_whatever_needs_a_look():
+    scan = SecretScan(SecretScan.Settings(), environ={"JANUS_PLATFORM_SECRET": "platform-xyz-1"})
+    state = StreamState(report=lambda action, detail: None)
+
+    def raw(text: str) -> bytes:
+        return chunk(text)[6:-2]
+
+    assert scan.passes_unchanged(raw("hello world"), state)
+    assert not scan.passes_unchanged(raw(f"a {GITHUB}"), state)
+    assert not scan.passes_unchanged(raw("ends with s"), state)
+    assert not scan.passes_unchanged(raw("line\nbreak"), state)  # escapes: parse it
+    assert not scan.passes_unchanged(raw("platform-xyz-1"), state)
+    with_extra = SecretScan(SecretScan.Settings(extra_patterns=["secret-[0-9]+"]), environ={})
+    assert not with_extra.passes_unchanged(raw("hello world"), state)
 
 
 async def test_non_stream_answer_is_redacted(live):

@@ -14,7 +14,8 @@ TEXT = (
 REDACTED = "Mail [email], call [phone] or [phone], card [card], IBAN [iban] / [iban]."
 HARMLESS = (
     "Order 12345 shipped on 2024-01-15 at 10:30; not a card: 4111 1111 1111 1112; "
-    "not an IBAN: GB00WEST12345698765432; version 1.2.3; 50 % of 1999."
+    "not an IBAN: GB00WEST12345698765432; version 1.2.3; 50 % of 1999; "
+    "ticket 123456789, account 20240115103000, call-id 0012345."
 )
 
 
@@ -27,6 +28,25 @@ def test_redacts_each_kind_and_leaves_lookalikes():
     redactor = Redactor(ALL, "[{kind}]", 64)
     assert redactor.redact(TEXT) == (REDACTED, "", 6)
     assert redactor.redact(HARMLESS) == (HARMLESS, "", 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "is_phone"),
+    [
+        ("+44 20 7946 0958", True),
+        ("0044 20 7946 0958", True),
+        ("(555) 123-4567", True),
+        ("020 7946 0958", True),
+        ("555.123.4567", True),
+        ("+1 555", False),  # too short for any E.164 number
+        ("123456789", False),  # a bare run: an id, not a phone
+        ("5551234567", False),
+        ("12 34", False),
+    ],
+)
+def test_phone_numbers_are_the_ones_written_like_phone_numbers(text, is_phone):
+    send, _, count = Redactor(("phone",), "[phone]", 64).redact(f"call {text} now")
+    assert (count == 1, send == "call [phone] now") == (is_phone, is_phone)
 
 
 def test_only_the_chosen_kinds():

@@ -2,12 +2,15 @@
 
 Answers are scanned for the values of the gateway's own secrets (the platform secret and
 provider keys, read from the environment variables named in the settings), platform tokens
-(``jpt1.…``) and common key formats, and each match is replaced by ``[REDACTED]``.
+(``jpt1.…``) and common key formats, and each match is replaced by ``[REDACTED]``: in text,
+reasoning, tool call arguments and ``janus`` event payloads.
 
-In a stream a secret may be split across chunks, so the end of each choice's text
-(``window_chars``, or a match still growing at the end) is held back until the next chunk
-or the end of that choice shows it is harmless. The client thus gets the same text as
-without the guardrail, minus the secrets, a few dozen characters later.
+In a stream a secret may be split across chunks. Only text that could be the beginning of
+one (a trailing ``sk-a``, or the first characters of a configured secret) is held back
+until the next chunk shows whether it is harmless, so most chunks pass untouched — and are
+recognised as such from their raw bytes, without being parsed (the stream relay's hot path).
+With ``extra_patterns``, whose beginnings cannot be known, the last ``window_chars`` of
+each text are held back instead.
 """
 
 from __future__ import annotations
@@ -19,20 +22,24 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from janus.hookspecs import hookimpl
-from janus.interfaces import Phase, RequestContext
+from janus.interfaces import Phase, RequestContext, StreamState
 from janus.redaction import StreamRedaction
 
 REDACTED = "[REDACTED]"
-# Each shape's shortest match is below the default window, so a key split across chunks
-# is always seen whole before any of it is sent.
+_KEY_CHARS = "[A-Za-z0-9_.-]"
+# Each key format as (its fixed beginning, the rest): the beginning lets a held-back tail
+# be recognised as a key in the making.
 KEY_FORMATS = (
-    r"sk-(?:proj-|ant-|or-)?[A-Za-z0-9_-]{20,}",  # OpenAI, Anthropic, OpenRouter
-    r"gh[pousr]_[A-Za-z0-9]{36,}",  # GitHub tokens
-    r"github_pat_[A-Za-z0-9_]{22,}",
-    r"(?:AKIA|ASIA)[0-9A-Z]{16}",  # AWS access key ids
-    r"xox[abprs]-[A-Za-z0-9-]{10,}",  # Slack
-    r"jpt1\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}",  # Janus platform tokens
+    ("sk-", r"(?:proj-|ant-|or-)?[A-Za-z0-9_-]{20,}"),  # OpenAI, Anthropic, OpenRouter
+    ("gh", r"[pousr]_[A-Za-z0-9]{36,}"),  # GitHub tokens
+    ("github_pat_", r"[A-Za-z0-9_]{22,}"),
+    ("AKIA", r"[0-9A-Z]{16}"),  # AWS access key ids
+    ("ASIA", r"[0-9A-Z]{16}"),
+    ("xox", r"[abprs]-[A-Za-z0-9-]{10,}"),  # Slack
+    ("jpt1.", r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"),  # Janus platform tokens
 )
+# Not inside a longer word: "task-…" is not an "sk-…" key.
+_BOUNDARY = r"(?<![A-Za-z0-9_-])"
 DEFAULT_SECRET_ENVS = (
     "JANUS_PLATFORM_SECRET",
     "CHUTES_API_KEY",
@@ -43,6 +50,14 @@ DEFAULT_SECRET_ENVS = (
 # it is redacted as it stands (no key is this long, and memory stays bounded).
 _MAX_HOLD = 4096
 _MIN_SECRET_CHARS = 8  # shorter "secrets" would redact ordinary words
+# The values of the streamed text slots in a chunk's raw JSON (read only when the chunk
+# has no backslash, so every string is its own raw bytes).
+_RAW_TEXT_VALUES = re.compile(rb'"(?:content|reasoning_content|arguments)"\s*:\s*"([^"]*)"')
+
+
+def _beginnings(literal: str) -> str:
+    """A pattern for every non-empty proper beginning of ``literal``."""
+    return "|".join(re.escape(literal[:size]) for size in range(len(literal) - 1, 0, -1))
 
 
 class SecretScan(StreamRedaction):
@@ -61,17 +76,47 @@ class SecretScan(StreamRedaction):
 
     def __init__(self, settings: Settings, environ: Any = os.environ) -> None:
         secrets = sorted(
-            {v for name in settings.secret_envs if len(v := environ.get(name, "")) >= 8},
+            {
+                v
+                for name in settings.secret_envs
+                if len(v := environ.get(name, "")) >= _MIN_SECRET_CHARS
+            },
             key=len,
             reverse=True,
         )
-        shapes = [*(KEY_FORMATS if settings.key_formats else ()), *settings.extra_patterns]
+        formats = KEY_FORMATS if settings.key_formats else ()
+        shapes = [re.escape(lead) + rest for lead, rest in formats] + settings.extra_patterns
         alternatives = [re.escape(secret) for secret in secrets]
         if shapes:
-            # Not inside a longer word: "task-…" is not an "sk-…" key.
-            alternatives.append(r"(?<![A-Za-z0-9_-])(?:" + "|".join(shapes) + ")")
-        self._pattern = re.compile("|".join(alternatives)) if alternatives else None
-        self._window = max([settings.window_chars, *map(len, secrets)])
+            alternatives.append(_BOUNDARY + "(?:" + "|".join(shapes) + ")")
+        pattern = "|".join(alternatives)
+        self._pattern = re.compile(pattern) if alternatives else None
+        # What may still become a match: a key's fixed beginning (or part of it, or it
+        # followed by key characters), or the first characters of a secret.
+        beginnings = [f"{_beginnings(lead)}|{re.escape(lead)}{_KEY_CHARS}*" for lead, _ in formats]
+        tails = [f"{_BOUNDARY}(?:{'|'.join(beginnings)})"] if beginnings else []
+        tails += [f"(?:{_beginnings(secret)})" for secret in secrets]
+        self._tail = re.compile("(?:" + "|".join(tails) + r")\Z") if tails else None
+        # Extra patterns' beginnings are unknown: hold back a window instead.
+        self._window = (
+            max([settings.window_chars, *map(len, secrets)]) if settings.extra_patterns else 0
+        )
+        self._raw_pattern = re.compile(pattern.encode()) if alternatives else None
+        self._raw_tail = re.compile(self._tail.pattern.encode()) if self._tail else None
+
+    def passes_unchanged(self, data: bytes, state: StreamState) -> bool:
+        """Whether the raw chunk ``data`` certainly needs no redaction and starts nothing
+        to hold back, so it may be sent as it is without being parsed."""
+        if self._raw_pattern is None:
+            return True
+        if self._window or b"\\" in data or self.holds_text(state):
+            return False  # escapes could spell a key; held text continues in this chunk
+        if self._raw_pattern.search(data):
+            return False
+        tail = self._raw_tail
+        return tail is None or not any(
+            tail.search(value) for value in _RAW_TEXT_VALUES.findall(data)
+        )
 
     def redact(self, text: str, before: str = "", *, final: bool) -> tuple[str, str, int]:
         """Split ``text`` into what can be sent (redacted) and what must wait; ``before``
@@ -79,7 +124,7 @@ class SecretScan(StreamRedaction):
         if self._pattern is None:
             return text, "", 0
         full, base = before + text, len(before)
-        cut = len(full) if final else max(base, len(full) - self._window)
+        cut = len(full) if final else self._first_unsafe(full, base)
         out, position, count = [], base, 0
         for match in self._pattern.finditer(full, base):
             if match.start() >= cut:
@@ -94,6 +139,13 @@ class SecretScan(StreamRedaction):
         out.append(full[position:cut])
         return "".join(out), full[cut:], count
 
+    def _first_unsafe(self, full: str, base: int) -> int:
+        """Where the text that may still turn into a secret begins (``len(full)``: none)."""
+        if self._window:
+            return max(base, len(full) - self._window)
+        tail = self._tail.search(full, max(base, len(full) - _MAX_HOLD)) if self._tail else None
+        return max(base, tail.start()) if tail else len(full)
+
     def redact_piece(self, text: str, before: str, final: bool) -> tuple[str, str, int]:
         return self.redact(text, before, final=final)
 
@@ -101,14 +153,6 @@ class SecretScan(StreamRedaction):
         self, response: dict[str, Any], request: RequestContext
     ) -> dict[str, Any]:
         self.redact_answer(response, request)
-        for choice in response.get("choices") or ():
-            message = choice.get("message") or {}
-            for call in message.get("tool_calls") or ():
-                function = call.get("function") or {}
-                if isinstance(arguments := function.get("arguments"), str):
-                    function["arguments"], _, count = self.redact(arguments, final=True)
-                    if count:
-                        request.report("redact", f"{count} secret(s) in tool call arguments")
         return response
 
 

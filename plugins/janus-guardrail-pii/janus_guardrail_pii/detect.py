@@ -30,6 +30,8 @@ _PHONE = re.compile(
     r"(?<![\w+])(?<!\d[ .()-])(?:\+|\b00)?\(?\d(?:[ .()-]{0,2}\d){6,14}(?!\w|[ .-]\d)"
 )
 
+_DIGIT_GROUPS = re.compile(r"\d+")
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
@@ -70,9 +72,14 @@ def _card(text: str) -> bool:
 
 
 def _phone(text: str) -> bool:
-    # A leading "+" marks an international number; bare runs need 9 digits so dates and
-    # short counts are left alone.
-    return len(_digits(text)) >= (7 if text.startswith("+") else 9)
+    """International numbers are marked ("+" or "00") and E.164-long; national ones must
+    be written the way people write phone numbers, in three or more groups of 9-11 digits
+    ("(555) 123-4567", "020 7946 0958"). A bare run of digits is an order number or an id
+    far more often than a phone number, so it is left alone."""
+    digits = _digits(text)
+    if text.startswith(("+", "00")):
+        return 8 <= len(digits.removeprefix("00") if text.startswith("00") else digits) <= 15
+    return 9 <= len(digits) <= 11 and len(_DIGIT_GROUPS.findall(text)) >= 3
 
 
 _CHECKS: dict[Kind, tuple[re.Pattern[str], Callable[[str], bool]]] = {
