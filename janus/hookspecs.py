@@ -47,8 +47,16 @@ def register_scorers(register):
 def register_components(register):
     """Register marketplace components: ``register(component_id, component)``.
 
-    ``component`` carries its manifest (semver version, contract, inputs, outputs, licence,
-    author) and the handler that serves it.
+    ``component`` is a ``janus.interfaces.Component``: its ``ComponentManifest`` (id,
+    name, semver version, contract ``openapi`` | ``mcp``, category, description, inputs
+    and outputs as JSON Schema, resources, license, author, docs), its async ``handler``
+    and its contract document (OpenAPI 3 document or MCP tool list). ``component_id``
+    must equal the manifest's id. Build the ``Component`` inside this hook: its manifest
+    is validated on construction, so a bad one stops start-up with an error naming the
+    plugin. The gateway lists components at ``/v1/marketplace/components`` and serves
+    each at ``/platform/components/{id}/...`` behind the platform token, calling
+    ``handler(ComponentCall)`` and attributing every call to the calling competitor and
+    request (``specs/marketplace.md``).
     """
 
 

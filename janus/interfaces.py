@@ -6,12 +6,20 @@ Plugins register objects that satisfy these Protocols; nothing has to inherit fr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from janus.protocol import describe_validation_error
+
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from janus.gateway.competitors import Competitor, CompetitorPool
+    from janus.platform.components.services import PlatformServices
     from janus.protocol import ChatCompletionRequest
 
 
@@ -48,6 +56,9 @@ class RequestContext:
     size_bytes: int
     request_id: str
     report: Report
+    # The request carries the gateway's admin key: the operator's own traffic, such as an
+    # evaluation the gateway runs, which client authentication lets through.
+    admin: bool = False
     notes: dict[str, Any] = field(default_factory=dict)
     _finishers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -126,3 +137,128 @@ class Scorer(Protocol):
     version: str
 
     def score(self, observation: dict[str, Any]) -> Score: ...
+
+
+# Marketplace components ------------------------------------------------------------------
+
+# Semantic Versioning 2.0.0: MAJOR.MINOR.PATCH, optional -pre-release and +build metadata.
+_IDENTIFIER = r"(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)"
+SEMVER = re.compile(
+    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    rf"(?:-{_IDENTIFIER}(?:\.{_IDENTIFIER})*)?"
+    r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
+)
+PlatformService = Literal["inference", "sandbox", "search"]
+
+
+class ComponentError(ValueError):
+    """A component's manifest or contract document is invalid."""
+
+
+class ComponentResources(BaseModel):
+    """What a component may use: the platform refuses it any service it did not declare
+    and ends a call that runs longer than ``timeout_s`` (504)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    services: list[PlatformService] = Field(default_factory=list)
+    timeout_s: float = Field(30.0, gt=0, le=600)
+
+
+class ComponentManifest(BaseModel):
+    """What the marketplace shows of a component, validated when the component is built."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    id: str = Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+    name: str = Field(min_length=1, max_length=100)
+    version: str
+    contract: Literal["openapi", "mcp"]
+    category: str = Field(min_length=1, max_length=50)
+    description: str = Field(min_length=1, max_length=2000)
+    inputs: dict[str, Any]  # JSON Schema of what a call takes
+    outputs: dict[str, Any]  # JSON Schema of what it answers
+    resources: ComponentResources = Field(default_factory=ComponentResources)
+    license: str = Field(min_length=1, max_length=100)  # an SPDX identifier
+    author: str = Field(min_length=1, max_length=200)
+    docs: str = Field(min_length=1, max_length=500)  # URL, or path in the Janus repository
+
+    @field_validator("version")
+    @classmethod
+    def _semantic(cls, version: str) -> str:
+        if not SEMVER.fullmatch(version):
+            raise ValueError(
+                f"{version!r} is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0)"
+            )
+        return version
+
+
+@dataclass(frozen=True)
+class ComponentCall:
+    """One call of a component, on whose account it runs and what it may use.
+
+    ``request`` is the HTTP request (body unread); ``path`` is what follows
+    ``/platform/components/{id}/``. ``services`` reaches the platform services the
+    manifest declares, metered against the calling competitor.
+    """
+
+    request: web.Request
+    path: str
+    competitor_id: str
+    request_id: str | None
+    services: PlatformServices
+
+
+ComponentHandler = Callable[[ComponentCall], Awaitable["web.StreamResponse"]]
+
+
+@dataclass(frozen=True)
+class Component:
+    """A marketplace component: its manifest, the handler that serves its calls under
+    ``/platform/components/{id}/``, and its contract document (an OpenAPI 3 document, or
+    ``{"tools": [...]}`` MCP tool descriptions).
+
+    ``manifest`` may be given as a mapping; either way it is validated here, so a bad
+    manifest fails inside the plugin's ``register_components`` and the error names the
+    plugin. Raise ``janus.errors.JanusError`` from the handler for an OpenAI-shaped error.
+    """
+
+    manifest: ComponentManifest
+    handler: ComponentHandler
+    contract_document: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        manifest = self.manifest
+        if not isinstance(manifest, ComponentManifest):
+            try:
+                manifest = ComponentManifest.model_validate(manifest)
+            except ValidationError as exc:
+                where = manifest.get("id") if isinstance(manifest, Mapping) else None
+                message, _ = describe_validation_error(exc.errors())
+                message = message.replace("Value error, ", "")
+                raise ComponentError(f"component {where or '?'!s}: manifest: {message}") from None
+            object.__setattr__(self, "manifest", manifest)
+        if not callable(self.handler):
+            raise ComponentError(f"component {manifest.id}: handler is not callable")
+        problem = _contract_problem(manifest.contract, self.contract_document)
+        if problem:
+            raise ComponentError(f"component {manifest.id}: contract_document: {problem}")
+
+
+def _contract_problem(contract: str, document: Any) -> str | None:
+    if not isinstance(document, Mapping):
+        return "must be a mapping"
+    if contract == "openapi":
+        version = document.get("openapi")
+        if not (isinstance(version, str) and version.startswith("3.")):
+            return "an OpenAPI document needs 'openapi': '3.x'"
+        if not isinstance(document.get("paths"), Mapping) or not document["paths"]:
+            return "an OpenAPI document needs at least one path"
+        return None
+    tools = document.get("tools")
+    if not isinstance(tools, list) or not tools:
+        return "an MCP tool list needs a non-empty 'tools' list"
+    for tool in tools:
+        if not (isinstance(tool, Mapping) and isinstance(tool.get("name"), str)):
+            return "every MCP tool needs a 'name'"
+        if not isinstance(tool.get("inputSchema"), Mapping):
+            return f"MCP tool {tool['name']!r} needs an 'inputSchema' object"
+    return None

@@ -31,6 +31,7 @@ BUILTIN_PLUGINS = (
     "janus.platform.sandbox.local",
     "janus.platform.sandbox.sandy",
     "janus.builtin.search_commands",
+    "janus.builtin.validate_command",
     "janus.builtin.plugin_commands",
     "janus.builtin.guardrails.request_size",
     "janus.builtin.guardrails.client_auth",

@@ -7,6 +7,9 @@ that directory on ``PYTHONPATH`` (subprocesses) or ``sys.path`` (in-process).
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -68,3 +71,23 @@ def install_distribution(package: Path, target: Path) -> Path:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return target
+
+
+def listed_after_install(source: Path, tmp_path: Path, entry_point: str) -> dict:
+    """Copy the plugin distribution at ``source``, pip-install it into a scratch directory
+    and return its row of ``janus plugins --json`` as seen by a fresh process."""
+    package = shutil.copytree(source, tmp_path / "src", ignore=shutil.ignore_patterns("*.egg-info"))
+    target = install_distribution(package, tmp_path / "site")
+    env = {**os.environ, "PYTHONPATH": str(target), "JANUS_PLUGINS": entry_point}
+    result = subprocess.run(
+        [sys.executable, "-m", "janus", "plugins", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    (row,) = [row for row in json.loads(result.stdout) if row["name"] == entry_point]
+    return row

@@ -118,10 +118,14 @@ def echo_stream() -> Script:
 
 
 class ScriptedCompetitor:
-    """Serves ``script`` for every chat request and records what it saw."""
+    """Serves ``script`` for every chat request and records what it saw.
 
-    def __init__(self, script: Script) -> None:
+    ``health_status`` is what ``GET /health`` answers (200 unless a test wants a sick one).
+    """
+
+    def __init__(self, script: Script, *, health_status: int = 200) -> None:
         self.script = script
+        self.health_status = health_status
         self.requests: list[dict] = []
         self.headers: list[CIMultiDict[str]] = []
         self.disconnected = threading.Event()
@@ -145,7 +149,8 @@ class ScriptedCompetitor:
             raise
 
     async def _health(self, request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
+        ok = self.health_status == 200
+        return web.json_response({"status": "ok" if ok else "sick"}, status=self.health_status)
 
 
 SELF_REPORTED_USAGE = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}

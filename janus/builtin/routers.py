@@ -1,4 +1,8 @@
-"""Built-in router ``by-model``: the request's ``model`` names the competitor."""
+"""Built-in routers.
+
+``by-model``: the request's ``model`` names the competitor. ``champion``: the same, except
+that ``janus`` follows the leaderboard.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,25 @@ class ByModelRouter:
         return [competitor]
 
 
+class ChampionRouter(ByModelRouter):
+    """``janus`` → the current #1 of the leaderboard, then the next ones down in order
+    (the gateway moves on to the next only while nothing reached the client), then the
+    configured default and fallbacks. Before there is a leaderboard it is ``by-model``.
+
+    The competition keeps ``pool.ranking`` current, so the router needs no store."""
+
+    async def route(self, request: ChatCompletionRequest, pool: CompetitorPool) -> list[Competitor]:
+        if request.model != JANUS_MODEL or not pool.ranking:
+            return await super().route(request, pool)
+        ranked = [c for c in map(pool.get, pool.ranking) if c is not None]
+        configured = [c for c in (pool.default, *pool.fallbacks) if c is not None]
+        candidates = list(dict.fromkeys([*ranked, *configured]))
+        if not candidates:
+            raise model_not_found(JANUS_MODEL, ": no ranked or default competitor is available")
+        return candidates
+
+
 @hookimpl
 def register_routers(register):
     register("by-model", ByModelRouter())
+    register("champion", ChampionRouter())

@@ -43,11 +43,16 @@ def load_admin_key(config: Config, environ=os.environ) -> str:
     return key
 
 
-def require_admin(request: web.Request, admin_key: str) -> None:
-    """Raise 401 unless the request carries ``admin_key`` as its bearer token."""
+def is_admin(request: web.Request, admin_key: str) -> bool:
+    """Whether the request carries ``admin_key`` as its bearer token."""
     authorization = request.headers.get("Authorization", "")
     presented = authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
-    if not presented or not hmac.compare_digest(presented.encode(), admin_key.encode()):
+    return bool(presented) and hmac.compare_digest(presented.encode(), admin_key.encode())
+
+
+def require_admin(request: web.Request, admin_key: str) -> None:
+    """Raise 401 unless the request carries ``admin_key`` as its bearer token."""
+    if not is_admin(request, admin_key):
         raise JanusError(
             "This endpoint needs the admin key (Authorization: Bearer <admin key>).",
             status=401,

@@ -57,7 +57,7 @@ from janus.platform.metering import Metering
 from janus.platform.tokens import PlatformTokens, derive_key, platform_secret
 from janus.plugins import PluginError, PluginManager
 from janus.server import EXTRA_UNIX_SOCKETS
-from janus.store import Store
+from janus.store import open_store
 
 log = logging.getLogger("janus.gateway")
 
@@ -98,7 +98,7 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
         extra_keys={BENCH_GRANTEE: app[ADMIN_KEY]},
     )
     app[METERING] = Metering(app[METRICS].registry)
-    app[STORE] = Store(data_dir(config) / "janus.sqlite3")
+    app[STORE] = open_store(config)
     sandbox_reader = None
     if platform_socket:
         platform = create_platform_app(config, plugins, app[TOKENS], app[METERING], platform_socket)

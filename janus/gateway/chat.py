@@ -12,11 +12,13 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from janus.errors import JanusError, deadline_exceeded, invalid_request, no_candidates
+from janus.gateway.admin import is_admin
 from janus.gateway.competitors import Competitor, CompetitorFailed
 from janus.gateway.exchange import Exchange, PlatformAccess, start_exchange
 from janus.gateway.guardrails import RequestCheck
 from janus.gateway.housekeeping import keep_metering
 from janus.gateway.keys import (
+    ADMIN_KEY,
     ARTIFACTS,
     CONFIG,
     GUARDRAILS,
@@ -54,7 +56,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     guardrails = request.app[GUARDRAILS]
     if not guardrails.active:
         return await _answer(request, body, chat, None, deadline)
-    check = guardrails.start(request, body, record.request_id)
+    admin = is_admin(request, request.app[ADMIN_KEY])
+    check = guardrails.start(request, body, record.request_id, admin=admin)
     try:
         if (changed := await check.check_request()) is not None:
             body = json.dumps(changed, separators=(",", ":")).encode()

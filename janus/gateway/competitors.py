@@ -61,15 +61,53 @@ class Competitor:
 
 
 class CompetitorPool:
-    """The configured competitors, in configuration order."""
+    """The configured competitors, in configuration order, then those the competition
+    admitted at run time.
 
-    def __init__(self, competitors: list[Competitor], default: str | None, fallbacks: list[str]):
+    ``ranking`` is the leaderboard's order (champion first) as competitor ids; the
+    competition keeps it current, and the ``champion`` router reads it.
+    """
+
+    def __init__(
+        self,
+        competitors: list[Competitor],
+        default: str | None,
+        fallbacks: list[str],
+        session: aiohttp.ClientSession | None = None,
+    ):
         self._by_id = {competitor.id: competitor for competitor in competitors}
+        self._configured = frozenset(self._by_id)
+        self._session = session
         self.default = self._by_id.get(default) if default else None
         self.fallbacks = [self._by_id[competitor_id] for competitor_id in fallbacks]
+        self.ranking: tuple[str, ...] = ()
 
     def get(self, competitor_id: str) -> Competitor | None:
         return self._by_id.get(competitor_id)
+
+    def is_configured(self, competitor_id: str) -> bool:
+        return competitor_id in self._configured
+
+    def add(self, competitor_id: str, name: str, base_url: str) -> Competitor:
+        """Admit (or update) a competitor reached over HTTP(S) at ``base_url``."""
+        if competitor_id in self._configured:
+            raise ValueError(f"'{competitor_id}' is a configured competitor")
+        assert self._session is not None, "this pool has no HTTP client to share"
+        competitor = Competitor(competitor_id, name, base_url.rstrip("/"), self._session)
+        self._by_id[competitor_id] = competitor
+        return competitor
+
+    def remove(self, competitor_id: str) -> None:
+        """Let an admitted competitor go (configured ones stay: the configuration rules)."""
+        if competitor_id in self._configured:
+            raise ValueError(f"'{competitor_id}' is a configured competitor")
+        self._by_id.pop(competitor_id, None)
+
+    def admitted(self) -> list[str]:
+        """The ids of the competitors added at run time."""
+        return [
+            competitor_id for competitor_id in self._by_id if competitor_id not in self._configured
+        ]
 
     def __iter__(self) -> Iterator[Competitor]:
         return iter(self._by_id.values())
@@ -113,7 +151,7 @@ async def open_pool(
             Competitor(spec.id, spec.name or spec.id, base_url, session, platform_url)
         )
     try:
-        yield CompetitorPool(competitors, config.routing.default, config.routing.fallbacks)
+        yield CompetitorPool(competitors, config.routing.default, config.routing.fallbacks, tcp)
     finally:
         for session in sessions:
             await session.close()

@@ -67,7 +67,9 @@ class Guardrails:
     def authenticates_clients(self) -> bool:
         return any(getattr(e.guardrail, "authenticates_clients", False) for e in self.enabled)
 
-    def start(self, request: web.Request, body: bytes, request_id: str) -> RequestCheck:
+    def start(
+        self, request: web.Request, body: bytes, request_id: str, *, admin: bool = False
+    ) -> RequestCheck:
         """Begin checking one request (only called when ``active``)."""
         context = RequestContext(
             body=json.loads(body),
@@ -76,6 +78,7 @@ class Guardrails:
             size_bytes=len(body),
             request_id=request_id,
             report=lambda action, detail: None,
+            admin=admin,
         )
         check = RequestCheck(self, context)
         context.report = check.reporter("request", "")

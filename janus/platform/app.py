@@ -18,6 +18,7 @@ from aiohttp import web
 from janus.config import BackendChoice, Config, ConfigError, validate_settings
 from janus.platform.auth import require_grant
 from janus.platform.backends import Backend, BackendContext
+from janus.platform.components import api as components_api
 from janus.platform.keys import INFERENCE, METERING, SANDBOX, SEARCH, TOKENS
 from janus.platform.metering import Metering
 from janus.platform.tokens import PlatformTokens
@@ -75,6 +76,7 @@ def create_platform_app(
         platform[service.key] = backend
         backends.append((service.name, backend))
         importlib.import_module(service.routes_module).add_routes(platform)
+    components_api.add_routes(platform)
 
     async def run_backends(app: web.Application) -> AsyncIterator[None]:
         started = []

@@ -128,6 +128,22 @@ async def test_keys_from_an_environment_variable(live, monkeypatch):
     assert (await post(gateway, chat_body(stream=False)))[0] == 401
 
 
+async def test_the_admin_key_passes_client_auth(live, monkeypatch):
+    # Evaluations the gateway runs call it with its admin key, as its own client.
+    monkeypatch.setenv("JANUS_ADMIN_KEY", "admin-key-for-this-test")
+    settings = {"keys": [ALICE], "per_address_requests_per_minute": 1}
+    _, gateway = guarded(
+        live, answer(completion("hi")), ["client-auth"], **{"client-auth": settings}
+    )
+    admin = {"Authorization": "Bearer admin-key-for-this-test"}
+    assert [(await post(gateway, chat_body(stream=False), headers=admin))[0] for _ in "ab"] == [
+        200,
+        200,
+    ]
+    wrong = {"Authorization": "Bearer admin-key-for-this-tesT"}
+    assert (await post(gateway, chat_body(stream=False), headers=wrong))[0] == 401
+
+
 async def test_rate_limit_per_key_is_429_with_retry_after(live):
     policy = {**ALICE, "requests_per_minute": 6, "burst": 2}
     _, gateway = guarded(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 import aiohttp
 import pytest
@@ -89,6 +90,53 @@ async def test_generation_does_not_block_the_event_loop(gateway, token):
         assert health.status == 200
     assert not generation.done(), "the health check answered while the model was generating"
     await generation
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_cancelled_call_keeps_the_turn_until_its_generation_stopped(tmp_path, stream):
+    """llama.cpp crashes the process when two threads generate at once: a caller who goes
+    away mid-answer must not let the next one in before its generation has stopped."""
+    backend = LocalInference(LocalInference.Settings(max_tokens=400), BackendContext(tmp_path))
+    await backend.start()
+    generating, most = 0, 0
+    guard = threading.Lock()
+    started, loop = asyncio.Event(), asyncio.get_running_loop()
+    original = backend._llama.create_chat_completion
+
+    def counted(**arguments):
+        nonlocal generating, most
+        with guard:
+            generating += 1
+            most = max(most, generating)
+        loop.call_soon_threadsafe(started.set)
+        try:
+            yield from original(**arguments)
+        finally:
+            with guard:
+                generating -= 1
+
+    backend._llama.create_chat_completion = counted
+    request = {"messages": [{"role": "user", "content": "Write a long story about a lighthouse."}]}
+
+    async def call() -> None:
+        if stream:
+            async for _ in backend.stream(request):
+                pass
+        else:
+            await backend.complete(request)
+
+    try:
+        first = asyncio.create_task(call())
+        await started.wait()
+        first.cancel()
+        second = asyncio.create_task(backend.complete({**request, "max_tokens": 4}))
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        answer = await second
+        assert answer["choices"][0]["message"]["content"]
+        assert most == 1
+    finally:
+        await backend.close()
 
 
 async def test_a_missing_model_file_stops_start_up_naming_the_key(tmp_path):

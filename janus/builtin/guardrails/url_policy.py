@@ -65,7 +65,7 @@ class UrlPolicy:
             raise _refused("The image URL has no host.", param)
         if not self.settings.allow_private_hosts:
             for address in await self._addresses(host, param):
-                if not _public(address):
+                if not is_public_address(address):
                     raise _refused(
                         "The image URL points at a private, loopback or link-local address.",
                         param,
@@ -78,16 +78,27 @@ class UrlPolicy:
             pass
         if not self.settings.resolve_hosts:
             return [] if host.lower() != "localhost" else ["127.0.0.1"]
-        loop = asyncio.get_running_loop()
         try:
-            async with asyncio.timeout(self.settings.resolve_timeout_s):
-                infos = await loop.getaddrinfo(host, 443, type=socket.SOCK_STREAM)
+            return await resolve_host(host, self.settings.resolve_timeout_s)
         except (OSError, TimeoutError):
             raise _refused(f"The image URL's host '{host}' cannot be resolved.", param) from None
-        return [info[4][0] for info in infos]
 
 
-def _public(address: str) -> bool:
+async def resolve_host(host: str, timeout_s: float) -> list[str]:
+    """The addresses ``host`` resolves to (itself when it is an IP address); raises
+    ``OSError`` or ``TimeoutError`` when it cannot be resolved in time."""
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        pass
+    async with asyncio.timeout(timeout_s):
+        infos = await asyncio.get_running_loop().getaddrinfo(host, 443, type=socket.SOCK_STREAM)
+    return [info[4][0] for info in infos]
+
+
+def is_public_address(address: str) -> bool:
+    """Whether ``address`` is a public unicast address (not loopback, private, link-local,
+    multicast or reserved): what may be fetched on an untrusted party's behalf."""
     ip = ipaddress.ip_address(address.partition("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped

@@ -140,11 +140,31 @@ class LocalInference:
             self._waiting -= 1
 
     async def complete(self, request: dict[str, Any]) -> dict[str, Any]:
-        arguments = self._arguments(request)
-        async with self._my_turn():
-            answer = await asyncio.to_thread(self._llama.create_chat_completion, **arguments)
-        answer["model"] = self.settings.model_name
-        return answer
+        """The streamed generation, gathered: so that a caller who goes away stops the
+        model at the next token instead of leaving it running for the whole answer."""
+        first: dict[str, Any] = {}
+        content: list[str] = []
+        finish_reason, usage = "stop", None
+        async for chunk in self.stream(request):
+            first = first or chunk
+            usage = chunk.get("usage") or usage
+            for choice in chunk["choices"]:
+                content.append(choice["delta"].get("content") or "")
+                finish_reason = choice.get("finish_reason") or finish_reason
+        return {
+            "id": first.get("id", "chatcmpl-local"),
+            "object": "chat.completion",
+            "created": first.get("created", int(time.time())),
+            "model": self.settings.model_name,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "".join(content)},
+                    "finish_reason": finish_reason,
+                }
+            ],
+            "usage": usage,
+        }
 
     async def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         arguments = self._arguments(request)
@@ -161,7 +181,7 @@ class LocalInference:
                     yield item
             finally:
                 stop.set()  # a caller that went away stops generation at the next token
-                await worker
+                await _until_done(worker)
 
     def _generate(
         self,
@@ -204,6 +224,20 @@ class LocalInference:
                 "total_tokens": prompt_tokens + completion_tokens,
             },
         }
+
+
+async def _until_done(worker: asyncio.Future[None]) -> None:
+    """Wait for the generating thread to end, even when cancelled meanwhile: the turn is
+    released after this, and the model must never run in two threads at once (llama.cpp
+    crashes the process). A cancellation is passed on once the thread is done."""
+    cancelled = False
+    while not worker.done():
+        try:
+            await asyncio.wait({worker})
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 @hookimpl

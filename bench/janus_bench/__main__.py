@@ -1,0 +1,5 @@
+"""``python -m janus_bench`` is ``janus-bench``."""
+
+from janus_bench.cli import main
+
+main()

@@ -1,0 +1,198 @@
+"""The scorers of the composite's components, registered as ``janus`` plugins.
+
+Each turns one task's observation into a 0..1 ``Score`` (``janus.interfaces.Scorer``).
+The observation is what the runner saw: ``task`` (id, type), ``ok``, ``error``, ``check``
+(the ``Score`` of the task's check), ``quality`` (the quality scorer's value, filled in
+before the others run), ``timings`` and ``metered`` (``usage.janus_metered``, summed over
+the task's turns, None when any turn lacked it). A failed task scores 0 everywhere.
+
+Speed, cost and streaming are credited in proportion to the task's quality: a fast,
+cheap, smoothly streamed wrong answer is worth nothing. ``specs/scoring.md`` explains
+each formula and where its reference points come from.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from janus.interfaces import Score
+
+VERSION = "1.0"
+
+# Time to first content (s): 1.0 at or below GOOD, 0 at or above BAD. Nielsen's response-time
+# limits: about 1 s keeps the user's flow of thought, 10 s is the limit of their attention.
+TTFT_GOOD_S, TTFT_BAD_S = 1.0, 10.0
+# End-to-end seconds by task type (an agent writing code may take longer than a chat).
+TOTAL_REFERENCE_S = {
+    "chat": (3.0, 60.0),
+    "streaming": (3.0, 60.0),
+    "multimodal": (3.0, 60.0),
+    "research": (10.0, 120.0),
+    "tool_use": (10.0, 120.0),
+    "coding": (15.0, 180.0),
+    "artifact": (15.0, 180.0),
+}
+DEFAULT_TOTAL_REFERENCE_S = (10.0, 120.0)
+TTFT_SHARE = 0.4  # of the speed score; the rest is end-to-end latency
+# Cost in token-equivalents per task: platform tokens plus priced sandbox and tool use.
+SANDBOX_SECOND_TOKENS = 200.0
+SEARCH_CALL_TOKENS = 100.0
+COMPONENT_CALL_TOKENS = 100.0
+COST_GOOD_TOKENS, COST_BAD_TOKENS = 2_000.0, 200_000.0
+# Streaming: largest silence between content events (the same limits as TTFT: a pause is a
+# wait for the first token again), and tokens per text event (token-by-token APIs send
+# about one; a paragraph at once is not a stream).
+GAP_GOOD_S, GAP_BAD_S = 1.0, 10.0
+BURST_GOOD_TOKENS, BURST_BAD_TOKENS = 4.0, 64.0
+
+
+def log_scale(value: float, good: float, bad: float) -> float:
+    """1.0 at or below ``good``, 0.0 at or above ``bad``, linear in log(value) between:
+    halving a latency is worth the same at any speed."""
+    if value <= good:
+        return 1.0
+    if value >= bad:
+        return 0.0
+    return (math.log(bad) - math.log(value)) / (math.log(bad) - math.log(good))
+
+
+def _failed(observation: dict[str, Any]) -> Score | None:
+    if not observation.get("ok"):
+        return Score(0.0, {"reason": f"task failed: {observation.get('error')}"})
+    return None
+
+
+def _credited(raw: float, observation: dict[str, Any], details: dict[str, Any]) -> Score:
+    quality = float(observation.get("quality") or 0.0)
+    return Score(raw * quality, {"raw": round(raw, 4), "quality": quality, **details})
+
+
+class QualityScorer:
+    """The task's check (``janus_bench.checks.evaluate``), 0 if the task failed."""
+
+    component = "quality"
+    version = VERSION
+
+    def applies(self, observation: dict[str, Any]) -> bool:
+        return True
+
+    def score(self, observation: dict[str, Any]) -> Score:
+        if failed := _failed(observation):
+            return failed
+        check: Score | None = observation.get("check")
+        if check is None:
+            return Score(0.0, {"reason": "the answer was not checked"})
+        return Score(min(1.0, max(0.0, float(check.value))), dict(check.details))
+
+
+class SpeedScorer:
+    """Time to first content and end-to-end latency against the reference points."""
+
+    component = "speed"
+    version = VERSION
+
+    def applies(self, observation: dict[str, Any]) -> bool:
+        return True
+
+    def score(self, observation: dict[str, Any]) -> Score:
+        if failed := _failed(observation):
+            return failed
+        timings = observation["timings"]
+        good, bad = TOTAL_REFERENCE_S.get(observation["task"]["type"], DEFAULT_TOTAL_REFERENCE_S)
+        ttft = timings.get("ttft_s")
+        ttft_score = 0.0 if ttft is None else log_scale(ttft, TTFT_GOOD_S, TTFT_BAD_S)
+        total_score = log_scale(timings["total_s"], good, bad)
+        raw = TTFT_SHARE * ttft_score + (1 - TTFT_SHARE) * total_score
+        return _credited(
+            raw, observation, {"ttft": round(ttft_score, 4), "total": round(total_score, 4)}
+        )
+
+
+def token_equivalents(metered: dict[str, Any]) -> float:
+    return (
+        float(metered.get("prompt_tokens", 0))
+        + float(metered.get("completion_tokens", 0))
+        + SANDBOX_SECOND_TOKENS * float(metered.get("sandbox_seconds", 0))
+        + SEARCH_CALL_TOKENS * float(metered.get("search_calls", 0))
+        + COMPONENT_CALL_TOKENS * float(metered.get("component_calls", 0))
+    )
+
+
+class CostScorer:
+    """What the platform metered for the task (``usage.janus_metered``), never what the
+    competitor reported; no metered record costs as much as the worst case."""
+
+    component = "cost"
+    version = VERSION
+
+    def applies(self, observation: dict[str, Any]) -> bool:
+        return True
+
+    def score(self, observation: dict[str, Any]) -> Score:
+        if failed := _failed(observation):
+            return failed
+        metered = observation.get("metered")
+        if not isinstance(metered, dict):
+            return _credited(0.0, observation, {"reason": "no metered usage: worst case"})
+        spent = token_equivalents(metered)
+        raw = log_scale(max(spent, 1.0), COST_GOOD_TOKENS, COST_BAD_TOKENS)
+        return _credited(raw, observation, {"token_equivalents": round(spent, 1)})
+
+
+class StreamingScorer:
+    """Real token flow: time to first content, the largest silence between content events
+    (keep-alives do not count) and burstiness (tokens per text event)."""
+
+    component = "streaming"
+    version = VERSION
+
+    def applies(self, observation: dict[str, Any]) -> bool:
+        return True
+
+    def score(self, observation: dict[str, Any]) -> Score:
+        if failed := _failed(observation):
+            return failed
+        timings = observation["timings"]
+        ttft = timings.get("ttft_s")
+        if ttft is None:
+            return _credited(0.0, observation, {"reason": "no content was streamed"})
+        ttft_score = log_scale(ttft, TTFT_GOOD_S, TTFT_BAD_S)
+        gap_score = log_scale(timings["max_gap_s"], GAP_GOOD_S, GAP_BAD_S)
+        per_event = timings["text_tokens"] / max(1, timings["text_events"])
+        burst_score = log_scale(per_event, BURST_GOOD_TOKENS, BURST_BAD_TOKENS)
+        raw = (ttft_score + gap_score + burst_score) / 3
+        return _credited(
+            raw,
+            observation,
+            {
+                "ttft": round(ttft_score, 4),
+                "gap": round(gap_score, 4),
+                "burst": round(burst_score, 4),
+                "tokens_per_event": round(per_event, 2),
+            },
+        )
+
+
+class MultimodalScorer:
+    """Quality on the items whose question is an image; other items have no score."""
+
+    component = "multimodal"
+    version = VERSION
+
+    def applies(self, observation: dict[str, Any]) -> bool:
+        return observation["task"]["type"] == "multimodal"
+
+    def score(self, observation: dict[str, Any]) -> Score:
+        if failed := _failed(observation):
+            return failed
+        return Score(float(observation.get("quality") or 0.0), {})
+
+
+BUILTIN_SCORERS = (
+    QualityScorer(),
+    SpeedScorer(),
+    CostScorer(),
+    StreamingScorer(),
+    MultimodalScorer(),
+)

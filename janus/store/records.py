@@ -1,0 +1,74 @@
+"""The rows the store hands out: plain frozen dataclasses, the same for every backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ArtifactRecord:
+    id: str
+    request_id: str
+    competitor_id: str
+    type: str
+    mime_type: str
+    display_name: str
+    size_bytes: int
+    sha256: str
+    created_at: int
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class CompetitorRecord:
+    """A submitted competitor: where it runs, where its source is, under which licence."""
+
+    id: str
+    name: str
+    url: str | None
+    image: str | None
+    source_url: str
+    license: str
+    description: str
+    submitted_at: float
+    status: str  # "active" (in the pool) or "disabled" (kept, not routed to)
+    conformance: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class EvaluationRecord:
+    """One bench run against one competitor, from its start to its stored result."""
+
+    id: str
+    competitor_id: str
+    status: str  # running | cancelling | finished | failed | cancelled
+    suite_id: str
+    subset: float
+    repeat: int
+    seed: int
+    created_at: float
+    source: str  # "gateway" (run by the gateway) or "submitted" (posted by janus-bench)
+    suite_version: str | None = None
+    suite_hash: str | None = None
+    composite: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    components: dict[str, float] | None = None
+    weights: dict[str, float] | None = None
+    finished_at: float | None = None
+    error: str | None = None
+    result: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ChampionSpell:
+    """One competitor's time at #1: from ``since`` until ``until`` (None: still there)."""
+
+    competitor_id: str
+    evaluation_id: str
+    since: float
+    until: float | None
+
+
+EVALUATION_DONE = frozenset({"finished", "failed", "cancelled"})

@@ -1,0 +1,94 @@
+"""Components, the weighted composite and the seeded bootstrap interval."""
+
+from __future__ import annotations
+
+import pytest
+from janus_bench.composite import (
+    bootstrap_ci,
+    components,
+    composite,
+    delta_ci,
+)
+
+from janus.config import DEFAULT_WEIGHTS
+
+NAMES = list(DEFAULT_WEIGHTS)
+
+
+def unit(quality, speed=None, cost=None, streaming=None, multimodal=None) -> dict:
+    speed = quality if speed is None else speed
+    cost = quality if cost is None else cost
+    streaming = quality if streaming is None else streaming
+    return {
+        "quality": quality,
+        "speed": speed,
+        "cost": cost,
+        "streaming": streaming,
+        "multimodal": multimodal,
+    }
+
+
+def test_a_component_is_the_mean_over_the_units_it_applies_to():
+    units = [unit(1.0, multimodal=0.5), unit(0.0), unit(0.5, multimodal=1.0)]
+    values = components(units, NAMES)
+    assert values["quality"] == pytest.approx(0.5)
+    assert values["multimodal"] == pytest.approx(0.75)  # two image items, not three
+
+
+def test_the_composite_is_the_weighted_mean_times_100():
+    values = {"quality": 1.0, "speed": 0.5, "cost": 0.0, "streaming": 1.0, "multimodal": 0.0}
+    assert composite(values, DEFAULT_WEIGHTS) == pytest.approx(45 + 10 + 0 + 10 + 0)
+    doubled = {name: 2 * weight for name, weight in DEFAULT_WEIGHTS.items()}
+    assert composite(values, doubled) == pytest.approx(65)
+
+
+def test_a_component_no_task_exercised_is_left_out_and_the_rest_keep_their_ratios():
+    values = {"quality": 1.0, "speed": 0.0, "cost": 0.0, "streaming": 0.0, "multimodal": None}
+    assert composite(values, DEFAULT_WEIGHTS) == pytest.approx(100 * 45 / 90)
+
+
+def test_all_failures_give_zero_and_zero_weights_count_nothing():
+    assert composite(components([unit(0.0)] * 3, NAMES), DEFAULT_WEIGHTS) == 0.0
+    only_quality = {name: 0.0 for name in NAMES} | {"quality": 1.0}
+    values = {"quality": 0.25, "speed": 1.0, "cost": 1.0, "streaming": 1.0, "multimodal": 1.0}
+    assert composite(values, only_quality) == pytest.approx(25)
+
+
+def test_the_bootstrap_interval_is_seeded_and_contains_the_estimate():
+    units = [unit((v * 37 % 101) / 101) for v in range(30)]
+    point = composite(components(units, NAMES), DEFAULT_WEIGHTS)
+    first = bootstrap_ci(units, DEFAULT_WEIGHTS, seed=1)
+    assert first == bootstrap_ci(units, DEFAULT_WEIGHTS, seed=1)
+    assert first != bootstrap_ci(units, DEFAULT_WEIGHTS, seed=2)
+    assert first["low"] < point < first["high"]
+    assert first["level"] == 0.95 and first["method"] == "bootstrap"
+    assert first["samples"] == 1000
+
+
+def test_more_units_give_a_narrower_interval():
+    few = bootstrap_ci([unit(v % 2) for v in range(8)], DEFAULT_WEIGHTS, seed=0)
+    many = bootstrap_ci([unit(v % 2) for v in range(200)], DEFAULT_WEIGHTS, seed=0)
+    assert many["high"] - many["low"] < few["high"] - few["low"]
+
+
+def test_no_interval_below_two_units():
+    assert bootstrap_ci([unit(1.0)], DEFAULT_WEIGHTS, seed=0) is None
+    assert bootstrap_ci([], DEFAULT_WEIGHTS, seed=0) is None
+
+
+def test_identical_units_give_a_point_interval():
+    ci = bootstrap_ci([unit(0.5)] * 5, DEFAULT_WEIGHTS, seed=0)
+    assert ci["low"] == ci["high"] == pytest.approx(50.0)
+
+
+def test_paired_deltas_see_a_small_consistent_improvement_that_unpaired_ones_miss():
+    before = [unit(v / 20) for v in range(20)]
+    after = [unit(v / 20 + 0.02) for v in range(20)]
+
+    def quality(units):
+        return components(units, ["quality"])["quality"]
+
+    paired = delta_ci(before, after, quality, seed=0, paired=True)
+    unpaired = delta_ci(before, after, quality, seed=0, paired=False)
+    assert paired[0] == pytest.approx(0.02) and paired[1] == pytest.approx(0.02)
+    assert unpaired[0] < 0 < unpaired[1]

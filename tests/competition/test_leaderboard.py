@@ -1,0 +1,266 @@
+"""The leaderboard over stored evaluations: latest full runs on the current suite version,
+and the margin rule for first place."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from janus.config import parse_config
+from janus.gateway.competition.leaderboard import Entrant, build_leaderboard
+from janus.store import EvaluationRecord, Store, open_store
+from tests.competition.conftest import ADMIN_KEY, assert_openai_error, call
+
+SUITE = "public/dev"
+WEIGHTS = {"quality": 45.0, "speed": 20.0, "cost": 15.0, "streaming": 10.0, "multimodal": 10.0}
+DAY = 86400.0
+_ids = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request, tmp_path):
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else ""
+    config = parse_config({"platform": {"data_dir": str(tmp_path)}, "store": {"url": url}}, "t")
+    store = open_store(config)
+    await store.open()
+    yield store
+    await store.close()
+
+
+def result(
+    composite: float,
+    ci: tuple[float, float] | None,
+    version: str = "1",
+    weights: dict[str, float] = WEIGHTS,
+) -> dict:
+    return {
+        "suite": {"id": SUITE, "version": version, "hash": f"sha256:v{version}"},
+        "composite": composite,
+        "ci": {"low": ci[0], "high": ci[1], "level": 0.95} if ci else None,
+        "components": {
+            "quality": composite / 100,
+            "speed": 0.5,
+            "cost": 0.5,
+            "streaming": 0.5,
+            "multimodal": 0.0,
+        },
+        "weights": weights,
+    }
+
+
+async def evaluated(
+    store: Store,
+    competitor_id: str,
+    composite: float,
+    ci: tuple[float, float] | None,
+    *,
+    at: float,
+    version: str = "1",
+    subset: float = 100.0,
+    weights: dict[str, float] = WEIGHTS,
+) -> str:
+    evaluation_id = f"ev-{next(_ids)}"
+    await store.add_evaluation(
+        EvaluationRecord(
+            id=evaluation_id,
+            competitor_id=competitor_id,
+            status="running",
+            suite_id=SUITE,
+            subset=subset,
+            repeat=1,
+            seed=0,
+            created_at=at,
+            source="submitted",
+        )
+    )
+    await store.finish_evaluation(
+        evaluation_id,
+        status="finished",
+        finished_at=at,
+        result=result(composite, ci, version, weights),
+    )
+    return evaluation_id
+
+
+ENTRANTS = {
+    "alpha": Entrant("Alpha", submitted_at=100.0),
+    "beta": Entrant("Beta", submitted_at=200.0),
+    "gamma": Entrant("Gamma", submitted_at=300.0),
+}
+
+
+async def board(store: Store, now: float = 1000.0, entrants=ENTRANTS) -> dict:
+    return await build_leaderboard(store, SUITE, WEIGHTS, entrants, now=now)
+
+
+def order(leaderboard: dict) -> list[str]:
+    return [row["competitor_id"] for row in leaderboard["data"]]
+
+
+async def test_a_challenger_inside_the_interval_stays_second(store):
+    await evaluated(store, "alpha", 70.0, (65.0, 75.0), at=10)
+    assert order(await board(store)) == ["alpha"]
+    await evaluated(store, "beta", 72.0, (66.0, 78.0), at=20)  # better, but within the noise
+    leaderboard = await board(store)
+    assert order(leaderboard) == ["alpha", "beta"]
+    assert [row["champion"] for row in leaderboard["data"]] == [True, False]
+    assert [row["rank"] for row in leaderboard["data"]] == [1, 2]
+
+
+async def test_a_clear_winner_takes_first_place_and_the_history_records_it(store):
+    first = await evaluated(store, "alpha", 70.0, (65.0, 75.0), at=10)
+    await board(store, now=500.0)
+    second = await evaluated(store, "beta", 80.0, (74.0, 86.0), at=20)
+    leaderboard = await board(store, now=900.0)
+    assert order(leaderboard) == ["beta", "alpha"]
+    assert leaderboard["champion_history"] == [
+        {"competitor_id": "alpha", "since": 500.0, "until": 900.0, "evaluation_id": first},
+        {"competitor_id": "beta", "since": 900.0, "until": None, "evaluation_id": second},
+    ]
+    assert (await store.champion_history())[-1].competitor_id == "beta"
+
+
+async def test_a_challenger_exactly_at_the_margin_does_not_take_first(store):
+    await evaluated(store, "alpha", 70.0, (65.0, 75.0), at=10)
+    await board(store)
+    await evaluated(store, "beta", 79.0, (70.0, 88.0), at=20)
+    await evaluated(store, "gamma", 90.0, None, at=30)  # no interval: nothing to prove it
+    assert order(await board(store)) == ["alpha", "gamma", "beta"]
+
+
+async def test_a_tie_keeps_the_earlier_submission(store):
+    await evaluated(store, "beta", 70.0, (60.0, 80.0), at=10)
+    await evaluated(store, "alpha", 70.0, (60.0, 80.0), at=20)
+    assert order(await board(store)) == ["alpha", "beta"]  # alpha was submitted first
+
+
+async def test_the_latest_evaluation_counts_not_the_best(store):
+    await evaluated(store, "alpha", 90.0, (85.0, 95.0), at=10)
+    latest = await evaluated(store, "alpha", 60.0, (55.0, 65.0), at=20)
+    row = (await board(store))["data"][0]
+    assert (row["composite"], row["evaluation_id"]) == (60.0, latest)
+    assert row["ci"] == {"low": 55.0, "high": 65.0}
+    assert row["evaluated_at"] == 20.0 and row["submitted_at"] == 100.0
+
+
+async def test_subset_runs_are_ignored(store):
+    await evaluated(store, "alpha", 70.0, (65.0, 75.0), at=10)
+    await evaluated(store, "alpha", 99.0, (98.0, 100.0), at=20, subset=50.0)
+    await evaluated(store, "beta", 99.0, (98.0, 100.0), at=30, subset=99.9)
+    leaderboard = await board(store)
+    assert order(leaderboard) == ["alpha"]
+    assert leaderboard["data"][0]["composite"] == 70.0
+
+
+async def test_runs_weighted_differently_are_ignored(store):
+    await evaluated(store, "alpha", 70.0, (65.0, 75.0), at=10)
+    all_quality = {"quality": 100.0}  # a composite that is not comparable with the rest
+    await evaluated(store, "beta", 95.0, (94.0, 96.0), at=20, weights=all_quality)
+    assert order(await board(store)) == ["alpha"]
+
+
+async def test_older_suite_versions_are_ignored(store):
+    await evaluated(store, "alpha", 90.0, (85.0, 95.0), at=10, version="1")
+    await evaluated(store, "beta", 60.0, (55.0, 65.0), at=20, version="2")
+    leaderboard = await board(store)
+    assert leaderboard["suite"] == {"id": SUITE, "version": "2", "hash": "sha256:v2"}
+    assert order(leaderboard) == ["beta"]
+
+
+async def test_a_champion_that_leaves_the_board_hands_first_place_on(store):
+    await evaluated(store, "alpha", 90.0, (85.0, 95.0), at=10)
+    await board(store, now=100.0)
+    await evaluated(store, "beta", 60.0, (55.0, 65.0), at=20, version="2")
+    leaderboard = await board(store, now=200.0)
+    assert order(leaderboard) == ["beta"] and leaderboard["data"][0]["champion"]
+    spells = [(s["competitor_id"], s["until"]) for s in leaderboard["champion_history"]]
+    assert spells == [("alpha", 200.0), ("beta", None)]
+
+
+async def test_days_at_first_add_up_every_spell(store):
+    await evaluated(store, "alpha", 70.0, (65.0, 75.0), at=10)
+    await board(store, now=0.0)
+    await evaluated(store, "beta", 90.0, (85.0, 95.0), at=20)
+    await board(store, now=2 * DAY)
+    await evaluated(store, "alpha", 99.0, (98.0, 100.0), at=30)
+    leaderboard = await board(store, now=3.5 * DAY)
+    days = {row["competitor_id"]: row["days_at_first"] for row in leaderboard["data"]}
+    assert days == {"alpha": 2.0, "beta": 1.5}
+
+
+async def test_only_known_competitors_are_on_the_board(store):
+    await evaluated(store, "alpha", 70.0, (65.0, 75.0), at=10)
+    await evaluated(store, "withdrawn", 99.0, (98.0, 100.0), at=20)
+    assert order(await board(store)) == ["alpha"]
+
+
+async def test_rows_have_the_documented_shape(store):
+    await evaluated(store, "alpha", 70.0, (65.0, 75.0), at=10)
+    leaderboard = await board(store)
+    assert set(leaderboard) == {"object", "suite", "weights", "data", "champion_history"}
+    assert set(leaderboard["data"][0]) == {
+        "rank",
+        "competitor_id",
+        "name",
+        "composite",
+        "ci",
+        "components",
+        "evaluated_at",
+        "submitted_at",
+        "days_at_first",
+        "champion",
+        "evaluation_id",
+    }
+    assert set(leaderboard["data"][0]["components"]) == set(WEIGHTS)
+
+
+async def test_importing_a_bench_result_puts_it_on_the_leaderboard(live, competition_gateway):
+    _, url = live.competitor(lambda request, body: None)
+    gateway = competition_gateway({"baseline": url}, suite=SUITE)
+    posted = {
+        "competitor_id": "baseline",
+        **result(64.0, (60.0, 68.0)),
+        "tasks": [{"id": "t1", "ok": True}],
+        "run_id": "run-1",
+        "seed": 3,
+    }
+    for key in (None, "jadm-wrong"):
+        status, body = await call(gateway, "POST", "/v1/evaluations/results", key=key, json=posted)
+        assert status == 401
+    status, body = await call(
+        gateway, "POST", "/v1/evaluations/results", key=ADMIN_KEY, json=posted
+    )
+    assert status == 201, body
+    assert (body["status"], body["source"], body["seed"]) == ("finished", "submitted", 3)
+    status, evaluation = await call(gateway, "GET", f"/v1/evaluations/{body['id']}")
+    assert evaluation["result"]["tasks"] == posted["tasks"]
+    _, leaderboard = await call(gateway, "GET", "/v1/leaderboard")
+    assert order(leaderboard) == ["baseline"]
+    assert leaderboard["data"][0]["name"] == "baseline"
+    assert leaderboard["data"][0]["submitted_at"] is None  # configured, not submitted
+    assert leaderboard["weights"] == WEIGHTS
+    _, history = await call(gateway, "GET", "/v1/leaderboard/history")
+    assert [spell["competitor_id"] for spell in history["data"]] == ["baseline"]
+    _, listed = await call(gateway, "GET", "/v1/evaluations?competitor_id=baseline")
+    assert [e["id"] for e in listed["data"]] == [body["id"]]
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ({"competitor_id": "nobody"}, 404, "competitor_not_found"),
+        ({"composite": 140.0}, 400, "invalid_value"),
+        ({"suite": None}, 400, "invalid_value"),
+        ({"weights": None}, 400, "invalid_value"),
+    ],
+)
+async def test_a_bad_result_is_refused(live, competition_gateway, change, status, code):
+    _, url = live.competitor(lambda request, body: None)
+    gateway = competition_gateway({"baseline": url})
+    posted = {"competitor_id": "baseline", **result(64.0, (60.0, 68.0)), **change}
+    reply_status, body = await call(
+        gateway, "POST", "/v1/evaluations/results", key=ADMIN_KEY, json=posted
+    )
+    assert reply_status == status
+    assert_openai_error(body, code)

@@ -1,0 +1,1 @@
+from tests.store.postgres_server import postgres_server, postgres_url  # noqa: F401

@@ -1,0 +1,508 @@
+"""The chat page in Chromium against a real gateway and scripted competitors."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import struct
+import zlib
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.scripted_competitor import DONE, FOREVER, answer, chunk, sse
+from tests.web.scripts import Gate, event, gated_sse, in_band_error
+
+pytestmark = pytest.mark.slow
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+CSV = b"city,temperature\nOslo,4\nLima,19\n"
+
+
+def bar_chart_png(values: list[int], width: int = 240, height: int = 120) -> bytes:
+    """A real PNG (a small bar chart) so that a screenshot shows a visible image."""
+    bar = width // len(values)
+
+    def pixel(x: int, y: int) -> bytes:
+        value = values[min(x // bar, len(values) - 1)]
+        inside = x % bar > 4 and height - y <= value
+        return bytes((75, 63, 214) if inside else (240, 241, 244))
+
+    rows = b"".join(b"\0" + b"".join(pixel(x, y) for x in range(width)) for y in range(height))
+
+    def part(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + part(b"IHDR", header)
+        + part(b"IDAT", zlib.compress(rows))
+        + part(b"IEND", b"")
+    )
+
+
+def data_url(mime: str, data: bytes) -> str:
+    return f"data:{mime};base64," + base64.b64encode(data).decode()
+
+
+def artifact(name: str, mime: str, data: bytes) -> bytes:
+    return event(
+        "artifact",
+        {
+            "id": name,
+            "type": "file",
+            "mime_type": mime,
+            "display_name": name,
+            "size_bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "created_at": 1,
+            "url": data_url(mime, data),
+        },
+    )
+
+
+def open_chat(browser_page, gateway: str):
+    page = browser_page.page
+    page.goto(gateway + "/chat")
+    expect(page.locator("#model option").first).to_be_attached()
+    return page
+
+
+def ask(page, prompt: str) -> None:
+    page.get_by_label("Message", exact=True).fill(prompt)
+    page.get_by_label("Message", exact=True).press("Enter")
+
+
+def answer_of(page, index: int = -1):
+    answers = page.locator("article.message.assistant")
+    return answers.nth(index) if index >= 0 else answers.last
+
+
+def test_a_prompt_with_an_image_is_sent_and_the_answer_renders_as_it_streams(live, browser_page):
+    gate = Gate(live)
+    competitor, url = live.competitor(
+        gated_sse(
+            chunk(role="assistant"), chunk("First part"), gate, chunk(" and **the rest**."), DONE
+        )
+    )
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    page.locator("#attach-input").set_input_files(
+        files=[{"name": "dot.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    expect(page.get_by_role("img", name="Attached: dot.png")).to_be_visible()
+    ask(page, "What is in this picture?")
+
+    reply = answer_of(page).locator(".answer")
+    expect(reply).to_have_text("First part")
+    expect(page.get_by_role("button", name="Stop")).to_be_visible()
+    expect(page.get_by_role("button", name="Send")).to_be_disabled()
+    expect(page.locator("#previews img")).to_have_count(0)
+    browser_page.screenshot("chat-streaming")
+    gate.open()
+    expect(reply).to_have_text("First part and the rest.")
+    expect(reply.locator("strong")).to_have_text("the rest")
+    expect(page.get_by_role("button", name="Stop")).to_be_hidden()
+
+    (request,) = competitor.requests
+    assert request["stream"] is True and request["model"] == "janus"
+    assert request["messages"][-1] == {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "What is in this picture?"},
+            {"type": "image_url", "image_url": {"url": data_url("image/png", PNG)}},
+        ],
+    }
+    expect(page.locator(".message.user .user-images img")).to_have_count(1)
+    browser_page.screenshot("chat-image")
+    page.reload()
+    expect(answer_of(page).locator(".answer")).to_have_text("First part and the rest.")
+    browser_page.assert_clean_console()
+
+
+AGENT_ANSWER = """Oslo was the coldest city this week: **4 °C** on average.
+
+| City | Mean °C |
+|------|--------:|
+| Oslo | 4 |
+| Lima | 19 |
+
+The chart came from this script:
+
+```python
+import csv
+rows = list(csv.DictReader(open("weather.csv")))
+print(min(rows, key=lambda r: float(r["temperature"])))
+```
+"""
+
+
+def test_a_full_agent_answer_renders_steps_markdown_and_files(live, browser_page):
+    chart = bar_chart_png([40, 110, 75, 95, 20, 60])
+    pieces = [AGENT_ANSWER[i : i + 40] for i in range(0, len(AGENT_ANSWER), 40)]
+    _, url = live.competitor(
+        sse(
+            chunk(role="assistant"),
+            chunk(reasoning="The user wants the coldest city; I will search, then compute."),
+            event("tool_start", {"name": "search", "query": "weekly temperatures"}),
+            event("tool_end", {"name": "search", "status": "ok"}),
+            event("sandbox_start", {"command": "python chart.py"}),
+            event("sandbox_end", {"exit_code": 0}),
+            artifact("chart.png", "image/png", chart),
+            artifact("weather.csv", "text/csv", CSV),
+            *(chunk(piece) for piece in pieces),
+            chunk(
+                choices=[],
+                usage={"prompt_tokens": 30, "completion_tokens": 90, "total_tokens": 120},
+            ),
+            DONE,
+        )
+    )
+    page = open_chat(browser_page, live.gateway({"agent": url}, default="agent"))
+    ask(page, "Which city was coldest this week? Chart it.")
+    reply = answer_of(page)
+    expect(reply.locator(".answer table tbody tr")).to_have_count(2)
+    expect(reply.locator(".answer code.hljs")).to_contain_text("csv.DictReader")
+    expect(reply.locator(".note")).to_have_text("120 tokens")
+    expect(reply.locator("details.thinking li")).to_have_count(7)
+    image = reply.get_by_role("img", name="chart.png")
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth === 240", arg=image.element_handle()
+    )
+    expect(reply.locator("details.thinking")).not_to_have_attribute("open", "")
+    page.set_viewport_size({"width": 1280, "height": 1060})
+    page.locator("#messages").evaluate("m => { m.scrollTop = 0; }")
+    browser_page.screenshot("chat")
+    browser_page.assert_clean_console()
+
+
+def test_the_thinking_panel_shows_reasoning_and_events_open_while_streaming(live, browser_page):
+    gate = Gate(live)
+    _, url = live.competitor(
+        gated_sse(
+            chunk(reasoning="Looking it up"),
+            chunk(reasoning=" in the index."),
+            event("tool_start", {"name": "search", "query": "janus"}),
+            event("tool_end", {"name": "search", "status": "ok"}),
+            event("sandbox_start", {"command": "python plot.py"}),
+            gate,
+            event("sandbox_end", {"exit_code": 0}),
+            chunk("Found it."),
+            DONE,
+        )
+    )
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Find it")
+    panel = answer_of(page).locator("details.thinking")
+    steps = panel.locator("li")
+    expect(steps).to_have_count(4)
+    expect(panel).to_have_attribute("open", "")
+    expect(steps.nth(0)).to_have_text("Looking it up in the index.")
+    expect(panel.locator("li[data-event]")).to_have_text(
+        [
+            re.compile(r"tool_start\s*search · query: janus"),
+            re.compile(r"tool_end\s*search · status: ok"),
+            re.compile(r"sandbox_start\s*command: python plot.py"),
+        ]
+    )
+    expect(panel.locator("summary")).to_have_text("Thinking… (3 steps)")
+    gate.open()
+    expect(answer_of(page).locator(".answer")).to_have_text("Found it.")
+    expect(panel).not_to_have_attribute("open", "")
+    expect(panel.locator("summary")).to_have_text("Thinking (4 steps)")
+    expect(steps.nth(4)).to_be_hidden()
+    panel.locator("summary").click()
+    expect(steps.nth(4)).to_contain_text("sandbox_end")
+    expect(steps.nth(4)).to_be_visible()
+    panel.locator("summary").press("Enter")
+    expect(panel).not_to_have_attribute("open", "")
+    browser_page.assert_clean_console()
+
+
+def test_stop_cancels_the_request_and_keeps_the_partial_answer(live, browser_page):
+    competitor, url = live.competitor(sse(chunk("A partial answer"), FOREVER))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Tell me everything")
+    expect(answer_of(page).locator(".answer")).to_have_text("A partial answer")
+    page.get_by_role("button", name="Stop").click()
+    expect(answer_of(page).locator(".note")).to_have_text("Stopped: the partial answer is kept.")
+    expect(answer_of(page).locator(".answer")).to_have_text("A partial answer")
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    assert competitor.disconnected.wait(10), "the gateway did not cancel the competitor"
+    expect(answer_of(page).locator("[role=alert]")).to_have_count(0)
+    page.reload()
+    expect(answer_of(page).locator(".answer")).to_have_text("A partial answer")
+    assert len(competitor.requests) == 1
+
+
+def test_artifacts_show_images_inline_and_files_as_downloads(live, browser_page):
+    _, url = live.competitor(
+        sse(
+            artifact("dot.png", "image/png", PNG),
+            artifact("weather.csv", "text/csv", CSV),
+            chunk("Two files."),
+            DONE,
+        )
+    )
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Make files")
+    files = answer_of(page).locator("ul.artifacts")
+    image = files.get_by_role("img", name="dot.png")
+    expect(image).to_be_visible()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth === 1", arg=image.element_handle()
+    )
+    assert image.get_attribute("src").startswith(page.url.rsplit("/", 1)[0] + "/v1/artifacts/")
+    link = files.get_by_role("link", name="weather.csv")
+    expect(files.locator("li").nth(1)).to_contain_text(f"weather.csv · text/csv · {len(CSV)} B")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "weather.csv"
+    with open(download.value.path(), "rb") as saved:
+        assert saved.read() == CSV
+    browser_page.assert_clean_console()
+
+
+def test_an_error_in_the_stream_is_shown_and_the_partial_answer_kept(live, browser_page):
+    _, url = live.competitor(sse(chunk("Half an answer"), in_band_error("the model crashed"), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Go")
+    alert = answer_of(page).get_by_role("alert")
+    expect(alert).to_contain_text("competitor_failed")
+    expect(alert).to_contain_text("the model crashed")
+    expect(answer_of(page).locator(".answer")).to_have_text("Half an answer")
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+
+
+def test_an_http_error_is_shown_with_status_and_code_and_not_resent(live, browser_page):
+    error = {
+        "message": "This prompt is too long for me.",
+        "type": "invalid_request_error",
+        "code": "context_length_exceeded",
+        "param": "messages",
+    }
+    competitor, url = live.competitor(answer({"error": error}, status=400))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "A very long prompt")
+    alert = answer_of(page).get_by_role("alert")
+    expect(alert).to_contain_text(
+        "HTTP 400 context_length_exceeded: This prompt is too long for me."
+    )
+    expect(alert).to_contain_text("request ")
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    assert len(competitor.requests) == 1
+    browser_page.screenshot("chat-error")
+
+
+def test_the_model_picker_lists_the_models_and_routes_to_the_choice(live, browser_page):
+    first, first_url = live.competitor(sse(chunk("from a"), DONE))
+    second, second_url = live.competitor(sse(chunk("from b"), DONE))
+    page = open_chat(browser_page, live.gateway({"a": first_url, "b": second_url}, default="a"))
+    picker = page.get_by_label("Model")
+    expect(picker.locator("option")).to_have_text(["janus", "a", "b"])
+    picker.select_option("b")
+    ask(page, "Who are you?")
+    expect(answer_of(page).locator(".answer")).to_have_text("from b")
+    assert not first.requests and second.requests[0]["model"] == "b"
+    page.reload()
+    expect(page.get_by_label("Model")).to_have_value("b")
+
+
+def test_sessions_can_be_created_renamed_searched_and_deleted(live, browser_page):
+    _, url = live.competitor(sse(chunk("ok"), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Plan a trip to Oslo")
+    expect(answer_of(page).locator(".answer")).to_have_text("ok")
+    page.get_by_role("button", name="New chat").click()
+    ask(page, "Bake some bread")
+    expect(answer_of(page).locator(".answer")).to_have_text("ok")
+    sessions = page.locator("#session-list .open-session")
+    expect(sessions).to_have_text(["Bake some bread", "Plan a trip to Oslo"])
+
+    page.get_by_role("button", name="Rename Plan a trip to Oslo").click()
+    name = page.get_by_label("Chat name")
+    expect(name).to_be_focused()
+    name.fill("Holiday")
+    name.press("Enter")
+    expect(sessions).to_have_text(["Bake some bread", "Holiday"])
+
+    search = page.get_by_label("Search chats")
+    search.fill("oslo")  # matches the messages, not only the titles
+    expect(sessions).to_have_text(["Holiday"])
+    search.fill("nothing like this")
+    expect(page.locator("#session-list")).to_have_text("No chats found.")
+    search.fill("")
+
+    sessions.filter(has_text="Holiday").click()
+    expect(page.locator("#chat-title")).to_have_text("Holiday")
+    expect(page.locator(".message.user")).to_have_text(re.compile("Plan a trip to Oslo"))
+    page.get_by_role("button", name="Delete Bake some bread").click()
+    expect(sessions).to_have_text(["Holiday"])
+    page.reload()
+    expect(page.locator("#session-list .open-session")).to_have_text(["Holiday"])
+    stored = page.evaluate("localStorage.getItem('janus.chat.sessions.v1')")
+    assert [s["title"] for s in json.loads(stored)] == ["Holiday"]
+
+
+def test_enter_sends_and_shift_enter_adds_a_line(live, browser_page):
+    competitor, url = live.competitor(sse(chunk("ok"), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    box = page.get_by_label("Message", exact=True)
+    box.focus()
+    page.keyboard.type("line one")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("line two")
+    assert box.input_value() == "line one\nline two"
+    assert not competitor.requests
+    page.keyboard.press("Enter")
+    expect(answer_of(page).locator(".answer")).to_have_text("ok")
+    assert competitor.requests[0]["messages"][-1]["content"] == "line one\nline two"
+    expect(box).to_have_value("")
+    expect(box).to_be_focused()
+
+
+def test_attachments_over_the_limit_or_not_images_are_refused(live, browser_page):
+    _, url = live.competitor(sse(chunk("ok"), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    page.locator("#attach-input").set_input_files(
+        files=[
+            {"name": "huge.png", "mimeType": "image/png", "buffer": b"\0" * (5 * 1024 * 1024 + 1)},
+            {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"},
+        ]
+    )
+    alert = page.locator("#attach-error").get_by_role("alert")
+    expect(alert).to_contain_text("huge.png is 5.0 MB; the limit is 5.0 MB per image.")
+    expect(alert).to_contain_text("notes.txt is not an image (text/plain).")
+    expect(page.locator("#previews img")).to_have_count(0)
+
+
+def test_images_can_be_dropped_and_pasted(live, browser_page):
+    competitor, url = live.competitor(sse(chunk("ok"), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    encoded = base64.b64encode(PNG).decode()
+    make_files = f"""
+        (names) => {{
+            const bytes = Uint8Array.from(atob("{encoded}"), c => c.charCodeAt(0));
+            const data = new DataTransfer();
+            for (const name of names) {{
+                data.items.add(new File([bytes], name, {{type: "image/png"}}));
+            }}
+            return data;
+        }}"""
+    dropped = page.evaluate_handle(make_files, ["dropped.png"])
+    page.locator("#composer").dispatch_event("drop", {"dataTransfer": dropped})
+    pasted = page.evaluate_handle(make_files, ["pasted.png"])
+    page.get_by_label("Message", exact=True).evaluate(
+        "(box, data) => box.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data}))",
+        pasted,
+    )
+    previews = page.locator("#previews img")
+    expect(previews).to_have_count(2)
+    page.get_by_role("button", name="Remove dropped.png").click()
+    expect(previews).to_have_count(1)
+    ask(page, "")
+    expect(answer_of(page).locator(".answer")).to_have_text("ok")
+    parts = competitor.requests[0]["messages"][-1]["content"]
+    assert parts == [{"type": "image_url", "image_url": {"url": data_url("image/png", PNG)}}]
+
+
+def test_markdown_is_sanitised_highlighted_and_code_can_be_copied(live, browser_page):
+    content = (
+        "Look: <img src=x onerror=\"document.title='pwned'\">"
+        "<script>document.title='pwned'</script>"
+        "\n\n```python\nprint('hi')\n```\n"
+    )
+    _, url = live.competitor(sse(chunk(content), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    browser_page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    ask(page, "Show code")
+    reply = answer_of(page).locator(".answer")
+    expect(reply.locator("code.hljs")).to_have_text("print('hi')")
+    expect(reply.locator("code .hljs-built_in")).to_have_text("print")
+    assert reply.locator("script").count() == 0
+    assert reply.locator("img").get_attribute("onerror") is None
+    assert page.title() != "pwned"
+    reply.get_by_role("button", name="Copy").click()
+    expect(reply.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == "print('hi')\n"
+
+
+def test_the_api_key_is_kept_and_sent_as_a_bearer_token(live, browser_page):
+    _, url = live.competitor(sse(chunk("ok"), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    page.get_by_text("Settings").click()
+    page.get_by_label("API key (optional)").fill("sk-test-123")
+    page.get_by_label("API key (optional)").press("Tab")
+    page.reload()
+    expect(page.locator("#model option").first).to_be_attached()
+    with page.expect_request("**/v1/chat/completions") as sent:
+        ask(page, "hi")
+    assert sent.value.headers["authorization"] == "Bearer sk-test-123"
+    expect(answer_of(page).locator(".answer")).to_have_text("ok")
+
+
+def test_the_chat_is_usable_on_a_phone(live, phone_page):
+    _, url = live.competitor(sse(chunk("Small screens work."), DONE))
+    page = open_chat(phone_page, live.gateway({"a": url}, default="a"))
+    sidebar = page.locator("#sidebar")
+    expect(page.locator("#new-chat")).not_to_be_in_viewport()
+    ask(page, "Hello from a phone")
+    expect(answer_of(page).locator(".answer")).to_have_text("Small screens work.")
+    send = page.get_by_role("button", name="Send")
+    expect(send).to_be_in_viewport()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    phone_page.screenshot("chat-phone")
+    toggle = page.get_by_role("button", name="Chats")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#new-chat")).to_be_in_viewport()
+    sidebar.locator(".open-session").first.click()
+    expect(page.locator("#new-chat")).not_to_be_in_viewport()
+
+
+def test_a_burst_of_chunks_renders_once_per_frame_not_once_per_chunk(live, browser_page):
+    burst = b"".join(chunk(f"word{i} ") for i in range(300))
+    _, url = live.competitor(sse(burst, DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    page.evaluate(
+        """() => {
+            window.answerRenders = 0;
+            new MutationObserver((records) => {
+                for (const r of records) if (r.target.classList?.contains("answer")) {
+                    window.answerRenders += 1;
+                }
+            }).observe(document.getElementById("messages"), {childList: true, subtree: true});
+        }"""
+    )
+    ask(page, "Talk fast")
+    expect(answer_of(page).locator(".answer")).to_contain_text("word299")
+    renders = page.evaluate("window.answerRenders")
+    assert 1 <= renders <= 10, renders
+
+
+def test_the_view_follows_the_answer_only_while_at_the_bottom(live, browser_page):
+    first, second = Gate(live), Gate(live)
+    lines = [chunk(f"Line {i}\n\n") for i in range(80)]
+    _, url = live.competitor(
+        gated_sse(*lines[:40], first, *lines[40:60], second, *lines[60:], DONE)
+    )
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    messages = page.locator("#messages")
+    distance = "m => m.scrollHeight - m.scrollTop - m.clientHeight"
+    ask(page, "Count")
+    expect(answer_of(page).locator(".answer")).to_contain_text("Line 39")
+    page.wait_for_function(f"m => ({distance})(m) < 2", arg=messages.element_handle())
+    first.open()
+    expect(answer_of(page).locator(".answer")).to_contain_text("Line 59")
+    page.wait_for_function(f"m => ({distance})(m) < 2", arg=messages.element_handle())
+    messages.evaluate("m => { m.scrollTop = 0; }")
+    second.open()
+    expect(answer_of(page).locator(".answer")).to_contain_text("Line 79")
+    expect(page.get_by_role("button", name="Stop")).to_be_hidden()
+    assert messages.evaluate("m => m.scrollTop") == 0

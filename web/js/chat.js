@@ -1,0 +1,497 @@
+// The chat page: sessions in the browser, a streamed answer rendered at most once per
+// frame, a Stop button that keeps the partial answer, and every error shown as it came.
+
+import "./header.js";
+import { apiKey, authHeaders, describeError, errorFrom, getJSON, setApiKey } from "./api.js";
+import { Attachments } from "./attachments.js";
+import { errorBox, formatBytes, h } from "./dom.js";
+import { renderMarkdown } from "./markdown.js";
+import { SessionStore } from "./sessions.js";
+import { serverSentEvents } from "./sse.js";
+import { ThinkingPanel, recordDelta } from "./thinking.js";
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  sidebar: $("sidebar"),
+  toggle: $("sidebar-toggle"),
+  newChat: $("new-chat"),
+  search: $("session-search"),
+  list: $("session-list"),
+  storageError: $("storage-error"),
+  apiKey: $("api-key"),
+  title: $("chat-title"),
+  model: $("model"),
+  modelError: $("model-error"),
+  messages: $("messages"),
+  composer: $("composer"),
+  prompt: $("prompt"),
+  send: $("send"),
+  stop: $("stop"),
+  attach: $("attach"),
+  attachInput: $("attach-input"),
+  attachError: $("attach-error"),
+  previews: $("previews"),
+};
+
+const store = new SessionStore();
+let current = null; // the session on screen
+let renaming = null; // id of the session whose name is being edited
+let active = null; // the answer being streamed: {session, message, controller}
+let renderQueued = false;
+const views = new Map(); // assistant message -> its AnswerView while on screen
+
+const attachments = new Attachments({
+  input: ui.attachInput,
+  dropZone: ui.composer,
+  pasteTarget: ui.prompt,
+  previews: ui.previews,
+  onError: (message) => ui.attachError.replaceChildren(...(message ? [errorBox(message)] : [])),
+});
+
+/** Only gateway (http/https) and inline image URLs are ever put in the page. */
+function safeUrl(url, { allowData = false } = {}) {
+  try {
+    const parsed = new URL(url, window.location.href);
+    if (parsed.protocol === "http:" || parsed.protocol === "https:") return parsed.href;
+    if (allowData && parsed.protocol === "data:") return url;
+  } catch {
+    // not a URL
+  }
+  return null;
+}
+
+function artifactItem(artifact) {
+  const url = safeUrl(artifact.url);
+  const name = artifact.display_name || artifact.id || "file";
+  const about = [artifact.mime_type, formatBytes(artifact.size_bytes)].filter(Boolean).join(" · ");
+  if (!url) return h("li", { class: "muted", text: `${name} (${about}): no usable link` });
+  const link = h("a", { href: url, download: name, text: name });
+  if (String(artifact.mime_type || "").startsWith("image/")) {
+    return h(
+      "li",
+      {},
+      h("figure", {}, h("img", { src: url, alt: name }), h("figcaption", {}, link, ` · ${about}`)),
+    );
+  }
+  return h("li", {}, link, h("span", { class: "muted", text: ` · ${about}` }));
+}
+
+/** The view of one assistant message; `render` is cheap to call every frame. */
+class AnswerView {
+  constructor(message) {
+    this.message = message;
+    this.thinking = new ThinkingPanel();
+    this.answer = h("div", { class: "answer" });
+    this.files = h("ul", { class: "artifacts", "aria-label": "Files", hidden: true });
+    this.problem = h("div");
+    this.note = h("p", { class: "note", hidden: true });
+    this.element = h(
+      "article",
+      { class: "message assistant", "aria-label": `Answer from ${message.model || "assistant"}` },
+      h("div", { class: "who", text: message.model || "assistant" }),
+      this.thinking.element,
+      this.answer,
+      this.files,
+      this.problem,
+      this.note,
+    );
+    this.shown = { content: null, files: 0, error: null, note: null };
+  }
+
+  render(streaming) {
+    const m = this.message;
+    this.thinking.update(m.timeline, streaming);
+    if (m.content !== this.shown.content) {
+      renderMarkdown(this.answer, m.content);
+      this.shown.content = m.content;
+    }
+    if (m.artifacts.length !== this.shown.files) {
+      this.files.append(...m.artifacts.slice(this.shown.files).map(artifactItem));
+      this.files.hidden = false;
+      this.shown.files = m.artifacts.length;
+    }
+    if (m.error !== this.shown.error) {
+      this.problem.replaceChildren(...(m.error ? [errorBox(m.error)] : []));
+      this.shown.error = m.error;
+    }
+    const note = this.#note(streaming);
+    if (note !== this.shown.note) {
+      this.note.textContent = note;
+      this.note.hidden = !note;
+      this.shown.note = note;
+    }
+  }
+
+  #note(streaming) {
+    const m = this.message;
+    if (streaming) return m.content || m.timeline.length ? "" : "Waiting for the answer…";
+    if (m.stopped) return "Stopped: the partial answer is kept.";
+    if (m.usage && Number.isFinite(m.usage.total_tokens)) return `${m.usage.total_tokens} tokens`;
+    return "";
+  }
+}
+
+function userView(message) {
+  const parts = Array.isArray(message.content) ? message.content : [{ type: "text", text: message.content }];
+  const text = parts.filter((p) => p.type === "text").map((p) => p.text).join("\n");
+  const images = parts
+    .filter((p) => p.type === "image_url")
+    .map((p) => safeUrl(p.image_url.url, { allowData: true }))
+    .filter(Boolean);
+  return h(
+    "article",
+    { class: "message user", "aria-label": "Your message" },
+    h("div", { class: "who", text: "You" }),
+    h(
+      "div",
+      { class: "bubble" },
+      text,
+      images.length
+        ? h("div", { class: "user-images" }, images.map((src) => h("img", { src, alt: "Attached image" })))
+        : null,
+    ),
+  );
+}
+
+function renderConversation() {
+  views.clear();
+  ui.title.textContent = current.title;
+  if (!current.messages.length) {
+    ui.messages.replaceChildren(
+      h(
+        "div",
+        { class: "empty-chat" },
+        h("p", { text: "Ask a question, attach an image, or paste one." }),
+        h("p", { text: "Answers stream from the competitor behind the model you pick." }),
+      ),
+    );
+    return;
+  }
+  ui.messages.replaceChildren(
+    ...current.messages.map((message) => {
+      if (message.role === "user") return userView(message);
+      const view = new AnswerView(message);
+      views.set(message, view);
+      const streaming = active !== null && active.message === message;
+      view.render(streaming);
+      view.thinking.open(streaming);
+      return view.element;
+    }),
+  );
+  scrollToEnd();
+}
+
+function scrollToEnd() {
+  ui.messages.scrollTop = ui.messages.scrollHeight;
+}
+
+function atEnd() {
+  const m = ui.messages;
+  return m.scrollHeight - m.scrollTop - m.clientHeight < 48;
+}
+
+/** At most one render per frame however fast chunks arrive. */
+function queueRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    const view = active && views.get(active.message);
+    if (!view) return;
+    const follow = atEnd();
+    view.render(true);
+    if (follow) scrollToEnd();
+  });
+}
+
+function renderSessionList() {
+  const sessions = store.search(ui.search.value);
+  if (!sessions.length) {
+    ui.list.replaceChildren(h("li", { class: "muted", text: "No chats found." }));
+    return;
+  }
+  ui.list.replaceChildren(...sessions.map(sessionItem));
+}
+
+function sessionItem(session) {
+  const isCurrent = current && session.id === current.id;
+  if (renaming === session.id) {
+    const input = h("input", { type: "text", value: session.title, "aria-label": "Chat name" });
+    const finish = (commit) => {
+      if (renaming !== session.id) return;
+      renaming = null;
+      if (commit) {
+        store.rename(session.id, input.value);
+        persist();
+      }
+      renderSessionList();
+      if (isCurrent) ui.title.textContent = session.title;
+    };
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") finish(true);
+      if (event.key === "Escape") finish(false);
+    });
+    input.addEventListener("blur", () => finish(true));
+    requestAnimationFrame(() => {
+      input.focus();
+      input.select();
+    });
+    return h("li", { class: isCurrent ? "active" : "" }, input);
+  }
+  return h(
+    "li",
+    { class: isCurrent ? "active" : "" },
+    h("button", {
+      type: "button",
+      class: "open-session",
+      text: session.title,
+      title: session.title,
+      "aria-current": isCurrent ? "true" : null,
+      on: { click: () => openSession(session.id) },
+    }),
+    h("button", {
+      type: "button",
+      class: "icon",
+      text: "✎",
+      "aria-label": `Rename ${session.title}`,
+      on: {
+        click: () => {
+          renaming = session.id;
+          renderSessionList();
+        },
+      },
+    }),
+    h("button", {
+      type: "button",
+      class: "icon",
+      text: "✕",
+      "aria-label": `Delete ${session.title}`,
+      on: { click: () => deleteSession(session.id) },
+    }),
+  );
+}
+
+function persist() {
+  const problem = store.save();
+  ui.storageError.replaceChildren(...(problem ? [errorBox(problem)] : []));
+}
+
+function openSession(id) {
+  current = store.get(id);
+  if (current.model && [...ui.model.options].some((o) => o.value === current.model)) {
+    ui.model.value = current.model;
+  }
+  renderSessionList();
+  renderConversation();
+  ui.sidebar.classList.remove("open");
+  ui.toggle.setAttribute("aria-expanded", "false");
+  ui.prompt.focus();
+}
+
+function newSession() {
+  const session = store.create(ui.model.value || null);
+  persist();
+  openSession(session.id);
+}
+
+function deleteSession(id) {
+  const session = store.get(id);
+  if (!session || !window.confirm(`Delete "${session.title}"?`)) return;
+  if (active && active.session.id === id) active.controller.abort();
+  store.remove(id);
+  persist();
+  if (current.id === id) {
+    if (store.sessions.length) openSession(store.sessions[0].id);
+    else newSession();
+  } else {
+    renderSessionList();
+  }
+}
+
+/** What the gateway gets: the conversation so far, without failed or empty answers. */
+function history(session) {
+  return session.messages
+    .filter((m) => m.role === "user" || (m.role === "assistant" && m.content))
+    .map((m) => ({ role: m.role, content: m.content }));
+}
+
+async function send() {
+  if (active) return;
+  const text = ui.prompt.value.trim();
+  const images = attachments.items;
+  if (!text && !images.length) return;
+  if (!ui.model.value) {
+    ui.modelError.replaceChildren(errorBox("No model to send to: the model list did not load."));
+    return;
+  }
+  attachments.take();
+  ui.attachError.replaceChildren();
+  ui.prompt.value = "";
+  const content = images.length
+    ? [
+        ...(text ? [{ type: "text", text }] : []),
+        ...images.map((image) => ({ type: "image_url", image_url: { url: image.url } })),
+      ]
+    : text;
+  const session = current;
+  session.model = ui.model.value;
+  session.messages.push({ role: "user", content });
+  store.touch(session, text || "Image");
+  const message = {
+    role: "assistant",
+    model: session.model,
+    content: "",
+    timeline: [],
+    artifacts: [],
+    error: null,
+    stopped: false,
+    usage: null,
+  };
+  const body = {
+    model: session.model,
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: history(session),
+  };
+  session.messages.push(message);
+  active = { session, message, controller: new AbortController() };
+  persist();
+  setStreaming(true);
+  renderSessionList();
+  renderConversation();
+  try {
+    await stream(body, message, active.controller.signal);
+  } catch (err) {
+    if (err.name === "AbortError") message.stopped = true;
+    else message.error = describeError(err);
+  } finally {
+    active = null;
+    setStreaming(false);
+    persist();
+    const view = views.get(message);
+    if (view) {
+      const follow = atEnd();
+      view.render(false);
+      view.thinking.open(false);
+      if (follow) scrollToEnd();
+    }
+  }
+}
+
+async function stream(body, message, signal) {
+  const response = await fetch("/v1/chat/completions", {
+    method: "POST",
+    headers: authHeaders({ "Content-Type": "application/json", Accept: "text/event-stream" }),
+    body: JSON.stringify(body),
+    signal,
+  });
+  if (!response.ok) throw await errorFrom(response);
+  if (!(response.headers.get("Content-Type") || "").includes("text/event-stream")) {
+    takeCompletion(message, await response.json());
+    return;
+  }
+  let finished = false;
+  for await (const data of serverSentEvents(response)) {
+    if (data === "[DONE]") {
+      finished = true;
+      break;
+    }
+    takeChunk(message, data);
+    queueRender();
+  }
+  if (!finished && !message.error) {
+    message.error = "The stream ended without [DONE]: the answer may be incomplete.";
+  }
+}
+
+function takeChunk(message, data) {
+  let chunk;
+  try {
+    chunk = JSON.parse(data);
+  } catch {
+    message.error = `The gateway sent an unreadable event: ${data.slice(0, 200)}`;
+    return;
+  }
+  if (chunk.error) {
+    const e = chunk.error;
+    const code = e.code || e.type;
+    message.error = `Error during the answer${code ? ` (${code})` : ""}: ${e.message || JSON.stringify(e)}`;
+    return;
+  }
+  if (chunk.usage) message.usage = chunk.usage;
+  for (const choice of chunk.choices || []) {
+    if (choice.index !== 0 || !choice.delta) continue;
+    const delta = choice.delta;
+    if (typeof delta.content === "string") message.content += delta.content;
+    recordDelta(message.timeline, delta);
+    if (delta.janus && delta.janus.event === "artifact" && delta.janus.payload) {
+      message.artifacts.push(delta.janus.payload);
+    }
+  }
+}
+
+function takeCompletion(message, completion) {
+  const answer = completion.choices?.[0]?.message || {};
+  message.content = answer.content || "";
+  if (answer.reasoning_content) message.timeline.push({ kind: "reasoning", text: answer.reasoning_content });
+  message.artifacts.push(...(answer.artifacts || []));
+  message.usage = completion.usage || null;
+}
+
+function setStreaming(on) {
+  ui.send.disabled = on;
+  ui.stop.hidden = !on;
+  ui.messages.setAttribute("aria-busy", on ? "true" : "false");
+  if (!on && document.activeElement === document.body) ui.prompt.focus();
+}
+
+async function loadModels() {
+  try {
+    const models = await getJSON("/v1/models");
+    ui.model.replaceChildren(
+      ...models.data.map((m) =>
+        h("option", { value: m.id, text: m.owned_by && m.owned_by !== m.id ? `${m.id} (${m.owned_by})` : m.id }),
+      ),
+    );
+    ui.modelError.replaceChildren(
+      ...(models.data.length ? [] : [errorBox("The gateway lists no models: no competitor is configured.")]),
+    );
+    if (current.model && models.data.some((m) => m.id === current.model)) ui.model.value = current.model;
+  } catch (err) {
+    ui.modelError.replaceChildren(errorBox(`Could not load the models: ${describeError(err)}`));
+  }
+}
+
+ui.composer.addEventListener("submit", (event) => {
+  event.preventDefault();
+  send();
+});
+ui.prompt.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    send();
+  }
+});
+ui.stop.addEventListener("click", () => {
+  if (active) active.controller.abort();
+  ui.prompt.focus();
+});
+ui.attach.addEventListener("click", () => ui.attachInput.click());
+ui.newChat.addEventListener("click", newSession);
+ui.search.addEventListener("input", renderSessionList);
+ui.model.addEventListener("change", () => {
+  current.model = ui.model.value;
+  persist();
+});
+ui.apiKey.value = apiKey();
+ui.apiKey.addEventListener("change", () => setApiKey(ui.apiKey.value.trim()));
+ui.toggle.addEventListener("click", () => {
+  const open = ui.sidebar.classList.toggle("open");
+  ui.toggle.setAttribute("aria-expanded", String(open));
+});
+
+if (!store.sessions.length) store.create(null);
+current = store.sessions[0];
+renderSessionList();
+renderConversation();
+loadModels();

@@ -1,0 +1,64 @@
+// Markdown for answers: parsed by marked, sanitised by DOMPurify, code highlighted by
+// highlight.js, each code block with a copy button. Answers are untrusted: nothing they
+// contain reaches the page without DOMPurify.
+
+import { marked } from "../vendor/marked/marked.esm.js";
+import DOMPurify from "../vendor/dompurify/purify.es.mjs";
+import hljs from "../vendor/highlight.js/highlight.min.js";
+import { h } from "./dom.js";
+
+marked.setOptions({ gfm: true });
+hljs.configure({ ignoreUnescapedHTML: true });
+
+DOMPurify.addHook("afterSanitizeAttributes", (node) => {
+  if (node.tagName === "A" && node.hasAttribute("href")) {
+    node.setAttribute("target", "_blank");
+    node.setAttribute("rel", "noopener noreferrer");
+  }
+});
+
+/** Replace the content of `target` with `text` rendered as sanitised Markdown. */
+export function renderMarkdown(target, text) {
+  target.innerHTML = DOMPurify.sanitize(marked.parse(text), { USE_PROFILES: { html: true } });
+  for (const code of target.querySelectorAll("pre > code")) {
+    highlight(code);
+    addCopyButton(code.parentElement, code);
+  }
+}
+
+/** Highlight one code element (used for JSON documents outside answers too). */
+export function highlight(code) {
+  hljs.highlightElement(code);
+}
+
+function addCopyButton(pre, code) {
+  const wrapper = h("div", { class: "code-block" });
+  pre.replaceWith(wrapper);
+  const button = h("button", { type: "button", class: "copy", text: "Copy" });
+  button.addEventListener("click", async () => {
+    button.textContent = (await copyText(code.textContent)) ? "Copied" : "Copy failed";
+    setTimeout(() => {
+      button.textContent = "Copy";
+    }, 1500);
+  });
+  wrapper.append(pre, button);
+}
+
+/** Copy to the clipboard; outside a secure context fall back to a selection copy. */
+export async function copyText(text) {
+  if (navigator.clipboard && window.isSecureContext) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      // permission refused: try the fallback
+    }
+  }
+  const area = h("textarea", { class: "visually-hidden", "aria-hidden": "true" });
+  area.value = text;
+  document.body.append(area);
+  area.select();
+  const copied = document.execCommand("copy");
+  area.remove();
+  return copied;
+}
