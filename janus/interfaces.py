@@ -110,7 +110,9 @@ class Guardrail(Protocol):
     def passes_unchanged(self, data: bytes, state: StreamState) -> bool:
         """Optional fast path: True when the raw chunk ``data`` certainly needs nothing
         from this guardrail. When every chunk guardrail says so, the chunk is relayed as it
-        is, neither parsed nor re-encoded; otherwise ``check_chunk`` sees it as usual."""
+        is, neither parsed nor re-encoded; otherwise ``check_chunk`` sees it as usual. The
+        same goes for a non-stream answer and ``check_response`` (``state`` is then a fresh
+        one)."""
 
     def finish_stream(self, state: StreamState) -> list[dict[str, Any]]:
         """Chunks still to send before ``[DONE]`` (text held back across chunks)."""

@@ -19,6 +19,7 @@ from janus.interfaces import RequestContext, StreamState
 # The delta fields that carry text a client reads.
 TEXT_FIELDS = ("content", "reasoning_content")
 TOOL = "tool_calls"
+HOLDING = "holding"  # key in StreamState.data: whether any slot holds text back
 
 # Where held text belongs: (choice index, field) or (choice index, "tool_calls", call index).
 SlotKey = tuple
@@ -94,7 +95,7 @@ class StreamRedaction:
 
     def holds_text(self, state: StreamState) -> bool:
         """Whether some text of this stream is waiting to be sent."""
-        return any(isinstance(held, Held) and held.text for held in state.data.values())
+        return state.data.get(HOLDING, False)
 
     def finish_stream(self, state: StreamState) -> list[dict[str, Any]]:
         """Chunks with what is still held (a stream that ended without ``finish_reason``)."""
@@ -163,6 +164,9 @@ class StreamRedaction:
 
     def _pass(self, held: Held, text: str, slot: tuple, state: StreamState, final: bool) -> str:
         send, held.text, count = self.redact_piece(text, held.before, final)
+        state.data[HOLDING] = bool(held.text) or any(
+            isinstance(other, Held) and other.text for other in state.data.values()
+        )
         held.before = (held.before + send)[-self.context_chars :] if self.context_chars else ""
         if count:
             where = "tool call arguments" if slot[0] == TOOL else f"a streamed {slot[0]}"

@@ -165,7 +165,7 @@ class StreamRelay:
                     chunk = self._check(competitor_id, event.data)
                     if exchange.chunk_needs_rewrite(chunk):
                         event.data = await exchange.rewrite_chunk(event.data, competitor_id)
-                    if self._guards is not None:
+                    if self._guards is not None and not self._guards.passes(event.data):
                         event.data = await self._guards.chunk(event.data)
                     out.append(event.encode())
             except SSEError as exc:

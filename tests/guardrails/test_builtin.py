@@ -9,7 +9,9 @@ import ipaddress
 import json
 from unittest import mock
 
+import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
 from janus.builtin.guardrails.ratelimit import TokenBuckets
@@ -412,6 +414,21 @@ async def test_non_stream_answer_is_redacted(live):
     status, body, _ = await post(gateway, chat_body(stream=False))
     assert status == 200
     assert body["choices"][0]["message"]["content"] == "here: [REDACTED]"
+
+
+async def test_a_non_stream_answer_without_secrets_is_relayed_byte_for_byte(live):
+    # Spacing no encoder of the gateway produces: unchanged bytes mean no parse, no re-encode.
+    odd = json.dumps(completion("plain words"), indent=1).encode()
+
+    async def script(request, body):
+        return web.Response(body=odd, content_type="application/json")
+
+    _, gateway = guarded(live, script, ["secret-scan"])
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(gateway + "/v1/chat/completions", json=chat_body(stream=False)) as reply,
+    ):
+        assert (reply.status, await reply.read()) == (200, odd)
 
 
 # url-policy -------------------------------------------------------------------------------
