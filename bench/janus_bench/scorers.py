@@ -68,14 +68,21 @@ def _credited(raw: float, observation: dict[str, Any], details: dict[str, Any]) 
     return Score(raw * quality, {"raw": round(raw, 4), "quality": quality, **details})
 
 
-class QualityScorer:
-    """The task's check (``janus_bench.checks.evaluate``), 0 if the task failed."""
+class BuiltinScorer:
+    """What the bench's own scorers share: their version, and that they score every task
+    unless they say otherwise (``applies``, see specs/scoring.md)."""
 
-    component = "quality"
+    component: str
     version = VERSION
 
     def applies(self, observation: dict[str, Any]) -> bool:
         return True
+
+
+class QualityScorer(BuiltinScorer):
+    """The task's check (``janus_bench.checks.evaluate``), 0 if the task failed."""
+
+    component = "quality"
 
     def score(self, observation: dict[str, Any]) -> Score:
         if failed := _failed(observation):
@@ -86,14 +93,10 @@ class QualityScorer:
         return Score(min(1.0, max(0.0, float(check.value))), dict(check.details))
 
 
-class SpeedScorer:
+class SpeedScorer(BuiltinScorer):
     """Time to first content and end-to-end latency against the reference points."""
 
     component = "speed"
-    version = VERSION
-
-    def applies(self, observation: dict[str, Any]) -> bool:
-        return True
 
     def score(self, observation: dict[str, Any]) -> Score:
         if failed := _failed(observation):
@@ -119,15 +122,11 @@ def token_equivalents(metered: dict[str, Any]) -> float:
     )
 
 
-class CostScorer:
+class CostScorer(BuiltinScorer):
     """What the platform metered for the task (``usage.janus_metered``), never what the
     competitor reported; no metered record costs as much as the worst case."""
 
     component = "cost"
-    version = VERSION
-
-    def applies(self, observation: dict[str, Any]) -> bool:
-        return True
 
     def score(self, observation: dict[str, Any]) -> Score:
         if failed := _failed(observation):
@@ -140,15 +139,11 @@ class CostScorer:
         return _credited(raw, observation, {"token_equivalents": round(spent, 1)})
 
 
-class StreamingScorer:
+class StreamingScorer(BuiltinScorer):
     """Real token flow: time to first content, the largest silence between content events
     (keep-alives do not count) and burstiness (tokens per text event)."""
 
     component = "streaming"
-    version = VERSION
-
-    def applies(self, observation: dict[str, Any]) -> bool:
-        return True
 
     def score(self, observation: dict[str, Any]) -> Score:
         if failed := _failed(observation):
@@ -174,11 +169,10 @@ class StreamingScorer:
         )
 
 
-class MultimodalScorer:
+class MultimodalScorer(BuiltinScorer):
     """Quality on the items whose question is an image; other items have no score."""
 
     component = "multimodal"
-    version = VERSION
 
     def applies(self, observation: dict[str, Any]) -> bool:
         return observation["task"]["type"] == "multimodal"
