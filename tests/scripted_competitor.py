@@ -156,21 +156,28 @@ class ScriptedCompetitor:
 SELF_REPORTED_USAGE = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
 
 
+async def ask_platform(request: web.Request, prompt: str) -> str:
+    """The platform model's answer to ``prompt``, asked with the request's platform token
+    the way a real competitor must (so the gateway meters it against this request)."""
+    token = request.headers["X-Janus-Platform-Token"]
+    platform = request.headers["X-Janus-Platform-Url"]
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session,
+        session.post(
+            platform + "/v1/chat/completions",
+            json={"model": "any", "messages": [{"role": "user", "content": prompt}]},
+        ) as reply,
+    ):
+        assert reply.status == 200, await reply.text()
+        return (await reply.json())["choices"][0]["message"]["content"]
+
+
 def via_platform(prompt: str = "hello platform") -> Script:
-    """Answer by asking the platform's inference with the request's token, the way a real
-    competitor must; report deliberately wrong usage of its own."""
+    """Answer by asking the platform's inference, the way a real competitor must; report
+    deliberately wrong usage of its own."""
 
     async def script(request: web.Request, body: dict) -> web.StreamResponse:
-        token = request.headers["X-Janus-Platform-Token"]
-        platform = request.headers["X-Janus-Platform-Url"]
-        async with (
-            aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session,
-            session.post(
-                platform + "/v1/chat/completions",
-                json={"model": "any", "messages": [{"role": "user", "content": prompt}]},
-            ) as reply,
-        ):
-            text = (await reply.json())["choices"][0]["message"]["content"]
+        text = await ask_platform(request, prompt)
         if body.get("stream"):
             return await sse(chunk(text), chunk(choices=[], usage=SELF_REPORTED_USAGE), DONE)(
                 request, body

@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import re
 
-import aiohttp
 from aiohttp import web
 
-from tests.scripted_competitor import DONE, Script, answer, chunk, sse
+from tests.scripted_competitor import DONE, Script, answer, ask_platform, chunk, sse
 
 HONEST_USAGE = {"prompt_tokens": 40, "completion_tokens": 60, "total_tokens": 100}
 ZERO_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
@@ -38,17 +37,7 @@ CONTEXT_WORDS = 3000
 async def spend_on_platform(request: web.Request, prompt: str) -> None:
     """Use the platform's inference with the request's token, as a real competitor does,
     so the gateway meters some spending for this request."""
-    prompt = " ".join(["context"] * CONTEXT_WORDS) + " " + prompt
-    token = request.headers["X-Janus-Platform-Token"]
-    platform = request.headers["X-Janus-Platform-Url"]
-    async with (
-        aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session,
-        session.post(
-            platform + "/v1/chat/completions",
-            json={"model": "any", "messages": [{"role": "user", "content": prompt}]},
-        ) as reply,
-    ):
-        assert reply.status == 200, await reply.text()
+    await ask_platform(request, " ".join(["context"] * CONTEXT_WORDS) + " " + prompt)
 
 
 def pieces(text: str) -> list[str]:
