@@ -128,4 +128,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX component_calls_by_component ON component_calls (component_id);
         """
     ),
+    # 3: the gateway running an evaluation beats its heart in it, so a run whose gateway
+    # died is found and ended instead of staying "running" for ever.
+    Migration.portable("ALTER TABLE evaluations ADD COLUMN heartbeat_at DOUBLE PRECISION;"),
 )

@@ -239,6 +239,35 @@ class Store:
         )
         return changed > 0
 
+    async def beat_evaluation(self, evaluation_id: str, now: float) -> None:
+        """The gateway running this evaluation is alive (see ``end_abandoned_evaluations``)."""
+        await self.database.execute(
+            "UPDATE evaluations SET heartbeat_at = ? WHERE id = ?", float(now), evaluation_id
+        )
+
+    async def end_abandoned_evaluations(self, *, now: float, silent_for_s: float) -> list[str]:
+        """End as ``failed`` the runs whose gateway has not beaten their heart (or, never
+        having beaten it, not started them) for ``silent_for_s``: it stopped without ending
+        them. A last ``failed`` event tells their followers. Returns their ids."""
+        rows = await self.database.fetch(
+            "SELECT id FROM evaluations WHERE status IN ('running', 'cancelling') "
+            "AND source = 'gateway' AND COALESCE(heartbeat_at, created_at) < ?",
+            float(now - silent_for_s),
+        )
+        error = "abandoned: the gateway running it stopped before it ended"
+        ended = []
+        for (evaluation_id,) in rows:
+            if await self.finish_evaluation(
+                evaluation_id, status="failed", finished_at=now, error=error
+            ):
+                events = await self.evaluation_events(evaluation_id)
+                seq = events[-1][0] + 1 if events else 0
+                await self.add_evaluation_event(
+                    evaluation_id, seq, {"event": "failed", "error": error}
+                )
+                ended.append(evaluation_id)
+        return ended
+
     async def request_cancel(self, evaluation_id: str) -> bool:
         """Ask for a running run to stop: it becomes ``cancelling`` until the gateway running
         it has stopped it and stored its last event. False when it is not running."""

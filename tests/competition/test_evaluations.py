@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 import threading
+import time
 
 import aiohttp
 import pytest
@@ -14,6 +15,8 @@ from aiohttp import web
 from janus_bench.runner import RunOptions, run_benchmark
 from janus_bench.submit import submit_result
 
+from janus.config import parse_config
+from janus.store import EvaluationRecord, open_store
 from tests.bench.competitors import pieces, stalling
 from tests.bench.suite_builder import chat_task, write_suite
 from tests.competition.conftest import ADMIN_KEY, assert_openai_error, call
@@ -194,6 +197,39 @@ async def test_another_replica_follows_and_cancels_a_run(
     events = await following
     assert events[0]["event"] == "started"
     assert events[-2:] == [{"event": "cancelled"}, "[DONE]"]
+
+
+async def test_a_run_left_behind_by_a_stopped_gateway_is_ended_as_failed(
+    live, competition_gateway, postgres_url, tmp_path
+):
+    # A gateway that died mid-run left its evaluation "running" in the shared store.
+    config = parse_config(
+        {"platform": {"data_dir": str(tmp_path)}, "store": {"url": postgres_url}}, "test"
+    )
+    store = open_store(config)
+    await store.open()
+    orphan = EvaluationRecord(
+        id="ev-orphan",
+        competitor_id="stuck",
+        status="running",
+        suite_id=SUITE,
+        subset=100.0,
+        repeat=1,
+        seed=0,
+        created_at=time.time() - 3600,
+        source="gateway",
+    )
+    await store.add_evaluation(orphan)
+    await store.close()
+    _, url = live.competitor(stalling())
+    gateway = competition_gateway({"stuck": url}, suite=SUITE, store_url=postgres_url)
+    status, evaluation = await call(gateway, "GET", "/v1/evaluations/ev-orphan")
+    assert (status, evaluation["status"]) == (200, "failed")
+    assert "abandoned" in evaluation["error"]
+    assert (await events_of(gateway, "ev-orphan"))[-2:] == [
+        {"event": "failed", "error": evaluation["error"]},
+        "[DONE]",
+    ]
 
 
 async def test_starting_an_evaluation_needs_the_admin_key(live, competition_gateway):

@@ -185,6 +185,26 @@ async def test_full_suite_evaluations_leave_out_subsets_and_unfinished_runs(stor
     assert [e.id for e in await store.full_suite_evaluations("public/dev")] == ["full"]
 
 
+async def test_runs_whose_gateway_stopped_beating_their_heart_are_ended(store: Store):
+    await store.add_evaluation(_evaluation("orphan", created_at=10.0))  # never beaten
+    await store.add_evaluation(_evaluation("stale", created_at=10.0))
+    await store.beat_evaluation("stale", 50.0)
+    await store.add_evaluation(_evaluation("alive", created_at=10.0))
+    await store.beat_evaluation("alive", 95.0)
+    await store.add_evaluation(_evaluation("new", created_at=90.0))
+    await store.add_evaluation(_evaluation("imported", created_at=10.0, source="submitted"))
+    await store.add_evaluation_event("stale", 0, {"event": "started", "total": 3})
+    ended = await store.end_abandoned_evaluations(now=100.0, silent_for_s=30.0)
+    assert sorted(ended) == ["orphan", "stale"]
+    stale = await store.get_evaluation("stale")
+    assert (stale.status, stale.finished_at) == ("failed", 100.0)
+    assert "abandoned" in stale.error
+    assert [event for _, event in await store.evaluation_events("stale")][-1]["event"] == ("failed")
+    for evaluation_id in ("alive", "new", "imported"):
+        assert (await store.get_evaluation(evaluation_id)).status == "running"
+    assert await store.end_abandoned_evaluations(now=100.0, silent_for_s=30.0) == []
+
+
 async def test_evaluation_events_replay_from_any_point(store: Store):
     for seq in range(3):
         await store.add_evaluation_event("ev-1", seq, {"event": "task", "done": seq})

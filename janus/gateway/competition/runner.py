@@ -23,6 +23,9 @@ log = logging.getLogger("janus.competition")
 POLL_INTERVAL_S = 1.0
 # How long a cancel request waits for the replica running the evaluation to stop it.
 CANCEL_WAIT_S = 10.0
+# A run whose gateway has not beaten its heart (every POLL_INTERVAL_S) for this long was
+# abandoned: that gateway stopped without ending it.
+ABANDONED_AFTER_S = 30.0
 
 
 class Pulse:
@@ -167,8 +170,10 @@ class EvaluationRunner:
             log.exception("could not refresh the leaderboard after evaluation %s", evaluation_id)
 
     async def _watch(self, evaluation_id: str) -> None:
-        """Cancel this run when another replica asked for it through the store."""
+        """Beat this run's heart in the store, and cancel it when another replica asked
+        for it there."""
         while True:
+            await self.store.beat_evaluation(evaluation_id, time.time())
             await asyncio.sleep(POLL_INTERVAL_S)
             record = await self.store.get_evaluation(evaluation_id)
             if record is None or record.status != "running":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,7 +19,7 @@ from aiohttp import web
 
 from janus.config import Config
 from janus.gateway.competition.leaderboard import Entrant, build_leaderboard
-from janus.gateway.competition.runner import EvaluationRunner
+from janus.gateway.competition.runner import ABANDONED_AFTER_S, EvaluationRunner
 from janus.gateway.competitors import CompetitorPool
 from janus.gateway.keys import POOL
 from janus.store import Store
@@ -57,7 +58,12 @@ class Competition:
         return board
 
     async def sync(self) -> None:
-        """Bring the pool's submitted competitors and ranking in line with the store."""
+        """Bring the pool's submitted competitors and ranking in line with the store, and
+        end the runs a stopped gateway left behind."""
+        for evaluation_id in await self.store.end_abandoned_evaluations(
+            now=time.time(), silent_for_s=ABANDONED_AFTER_S
+        ):
+            log.warning("evaluation %s was abandoned by a stopped gateway: failed", evaluation_id)
         if self.pool is None:
             return
         routable = {
