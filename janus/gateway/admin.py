@@ -37,9 +37,18 @@ def load_admin_key(config: Config, environ=os.environ) -> str:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     key = "jadm-" + secrets.token_urlsafe(32)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Written whole under a temporary name, then linked into place: a gateway starting at
+    # the same moment either wins or reads the winner's complete key, never half of one.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as file:
         file.write(key + "\n")
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        os.unlink(partial)
     return key
 
 
