@@ -8,11 +8,10 @@ against instructions inside the answer). Calls are metered to the bench's own ke
 
 from __future__ import annotations
 
-import json
-
 import aiohttp
 
 from janus_bench.checks import judge_messages, parse_judge_reply
+from janus_bench.platform import PlatformService
 
 INFERENCE = "/platform/v1"
 JUDGE_MAX_TOKENS = 8
@@ -28,26 +27,12 @@ class PlatformJudge:
     def __init__(
         self, session: aiohttp.ClientSession, platform_url: str, key: str, model: str
     ) -> None:
-        self._session = session
-        self._base = platform_url.rstrip("/") + INFERENCE
-        self._headers = {"Authorization": f"Bearer {key}"}
+        self._inference = PlatformService(session, platform_url, INFERENCE, key, JudgeUnavailable)
         self.model = model
 
-    async def _call(self, method: str, path: str, **kwargs) -> dict:
-        url = self._base + path
-        try:
-            async with self._session.request(
-                method, url, headers=self._headers, **kwargs
-            ) as response:
-                text = await response.text(errors="replace")
-                if response.status != 200:
-                    raise JudgeUnavailable(f"{method} {url}: HTTP {response.status}: {text[:300]}")
-                return json.loads(text)
-        except (aiohttp.ClientError, ValueError) as exc:
-            raise JudgeUnavailable(f"{method} {url}: {exc}") from None
-
     async def check_available(self) -> None:
-        served = [model.get("id") for model in (await self._call("GET", "/models"))["data"]]
+        models = await self._inference.call("GET", "/models")
+        served = [model.get("id") for model in models["data"]]
         if self.model not in served:
             raise JudgeUnavailable(
                 f"the platform does not serve the judge model {self.model!r} "
@@ -61,7 +46,7 @@ class PlatformJudge:
             "max_tokens": JUDGE_MAX_TOKENS,
             "temperature": 0,
         }
-        reply = await self._call("POST", "/chat/completions", json=body)
+        reply = await self._inference.call("POST", "/chat/completions", json=body)
         try:
             text = reply["choices"][0]["message"]["content"] or ""
         except (KeyError, IndexError, TypeError):

@@ -18,6 +18,7 @@ from pathlib import Path
 import aiohttp
 
 from janus_bench.checks import CodeResult
+from janus_bench.platform import PlatformService
 
 SANDBOXES = "/platform/sandbox/api/sandboxes"
 HARNESS_PATH = ".janus_bench/harness.py"
@@ -60,31 +61,14 @@ class SandboxRunner:
     """``run_code`` for ``checks.CheckContext``: one fresh sandbox per call."""
 
     def __init__(self, session: aiohttp.ClientSession, platform_url: str, key: str) -> None:
-        self._session = session
-        self._base = platform_url.rstrip("/") + SANDBOXES
-        self._headers = {"Authorization": f"Bearer {key}"}
+        self._sandboxes = PlatformService(session, platform_url, SANDBOXES, key, SandboxUnavailable)
         self._harness = resources.files("janus_bench").joinpath("sandbox_harness.py").read_text()
-
-    async def _call(self, method: str, path: str, **kwargs) -> dict:
-        url = self._base + path
-        try:
-            async with self._session.request(
-                method, url, headers=self._headers, **kwargs
-            ) as response:
-                text = await response.text(errors="replace")
-                if response.status >= 400:
-                    raise SandboxUnavailable(
-                        f"{method} {url}: HTTP {response.status}: {_message(text)}"
-                    )
-                return json.loads(text)
-        except aiohttp.ClientError as exc:
-            raise SandboxUnavailable(f"{method} {url}: {exc}") from None
 
     async def check_available(self) -> None:
         """Create and terminate one sandbox: a run that needs sandboxes fails at the start,
         not after every coding answer was collected."""
-        sandbox = await self._call("POST", "", json={"ttl_seconds": 60})
-        await self._call("POST", f"/{sandbox['id']}/terminate")
+        sandbox = await self._sandboxes.call("POST", "", json={"ttl_seconds": 60})
+        await self._sandboxes.call("POST", f"/{sandbox['id']}/terminate")
 
     async def __call__(
         self, language: str, code: str, tests: str, timeout_s: float = 10.0
@@ -96,14 +80,14 @@ class SandboxRunner:
     ) -> CodeResult:
         if language != "python":
             return CodeResult(0, 0, f"language {language!r} is not supported")
-        sandbox = await self._call("POST", "", json={"ttl_seconds": SANDBOX_TTL_S})
+        sandbox = await self._sandboxes.call("POST", "", json={"ttl_seconds": SANDBOX_TTL_S})
         one = f"/{sandbox['id']}"
         nonce = secrets.token_hex(16)
         job = {"nonce": nonce, "code": code, "tests": tests, "timeout_s": timeout_s}
         try:
             await self._write(one, HARNESS_PATH, self._harness)
             await self._write(one, JOB_PATH, json.dumps(job))
-            outcome = await self._call(
+            outcome = await self._sandboxes.call(
                 "POST",
                 one + "/exec",
                 json={
@@ -113,13 +97,14 @@ class SandboxRunner:
             )
         finally:
             try:
-                await self._call("POST", one + "/terminate")
+                await self._sandboxes.call("POST", one + "/terminate")
             except SandboxUnavailable:
                 pass  # it expires on its own
         return _result(outcome, nonce)
 
     async def _write(self, sandbox: str, path: str, content: str) -> None:
-        await self._call("POST", sandbox + "/files/write", json={"path": path, "content": content})
+        body = {"path": path, "content": content}
+        await self._sandboxes.call("POST", sandbox + "/files/write", json=body)
 
 
 def _result(outcome: dict, nonce: str) -> CodeResult:
@@ -134,10 +119,3 @@ def _result(outcome: dict, nonce: str) -> CodeResult:
                 break
     how = "timed out" if outcome.get("timed_out") else f"exit code {outcome.get('exit_code')}"
     return CodeResult(0, 1, f"the grading harness produced no result ({how})")
-
-
-def _message(text: str) -> str:
-    try:
-        return str(json.loads(text)["error"]["message"])[:300]
-    except (ValueError, KeyError, TypeError):
-        return text[:300]
