@@ -76,6 +76,10 @@ class CompetitorConfig(_Section):
     plugin: str | None = None
     isolate_network: bool = True
     startup_timeout_s: float = Field(60.0, gt=0)
+    # The jail's limits for a subprocess competitor: all its processes together.
+    memory_mb: int = Field(2048, ge=128)
+    processes: int = Field(256, ge=8)
+    cpus: float = Field(1.0, gt=0)
     # An optional subprocess competitor whose plugin is not installed is left out with a
     # warning instead of stopping start-up (the embedded default lists the baselines so).
     optional: bool = False
@@ -230,7 +234,21 @@ class WebConfig(_Section):
     enabled: bool = True
 
 
+class JailConfig(_Section):
+    """``[jail]``: how untrusted programs run on this host (see specs/platform.md)."""
+
+    # Each live jail holds one host uid of [uid_base, uid_base + uid_count), leased with a
+    # lock file in lock_dir, so no two jails on the host, of any gateway, share one.
+    uid_base: int = Field(200_000, ge=1000)
+    uid_count: int = Field(65_536, ge=1)
+    lock_dir: str = "/run/janus/jail-uids"
+    # Without cgroups and workspace volumes, limits are per process only: start-up refuses
+    # that unless the operator accepts it here.
+    allow_unenforced_limits: bool = False
+
+
 class Config(_Section):
+    jail: JailConfig = Field(default_factory=JailConfig)
     gateway: GatewayConfig = Field(default_factory=GatewayConfig)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
     competitors: list[CompetitorConfig] = Field(default_factory=list)

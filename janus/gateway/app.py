@@ -197,7 +197,7 @@ def _supervisor(config: Config, runtime_dir: str, platform_socket: str | None) -
         for spec in config.competitors
         if spec.kind == "subprocess"
     ]
-    return Supervisor(children, platform_socket)
+    return Supervisor(children, platform_socket, config.jail)
 
 
 async def _subprocess_competitors(app: web.Application) -> AsyncIterator[None]:

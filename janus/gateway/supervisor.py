@@ -1,11 +1,14 @@
 """Subprocess competitors: the gateway runs them, watches them, and restarts them.
 
-Each one is ``janus serve <plugin> --unix-socket <path>`` in a child process. On Linux,
-with ``isolate_network`` (the default), it runs in a bubblewrap jail: a network namespace
-of its own (no network at all: it reaches the world only through unix sockets — the
-gateway talks to it over one, it talks to the platform over another) and a file system
-view holding only the read-only system and Python installation and its own socket. Its
-environment carries no secrets of the gateway's.
+Each one is ``janus serve <plugin> --unix-socket <path>`` in a jail (see ``janus.jail``):
+a host uid of its own, its own user, PID, IPC, UTS and mount namespaces, a cgroup bounding
+its memory, processes and CPU (``memory_mb``, ``processes``, ``cpus`` in its
+``[[competitors]]`` entry), the seccomp filter, and a file system view holding only the
+read-only system and Python installation, its own socket directory and the platform's.
+With ``isolate_network`` (the default) it also has a network namespace of its own: no
+network at all, it reaches the world only through unix sockets (the gateway talks to it
+over one, it talks to the platform over another). Its environment is built from an
+allow-list, never copied from the gateway's.
 """
 
 from __future__ import annotations
@@ -15,8 +18,6 @@ import contextlib
 import importlib.util
 import logging
 import os
-import re
-import shutil
 import sys
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -24,22 +25,32 @@ from urllib.parse import quote
 import aiohttp
 import importlib_metadata
 
-from janus.config import CompetitorConfig, ConfigError
-from janus.platform.sandbox.bwrap import system_mounts
+from janus.config import CompetitorConfig, ConfigError, JailConfig
+from janus.jail.cgroups import CgroupLimits
+from janus.jail.host import JailHost, Slot
+from janus.jail.launch import Bind, JailSpec, kill
 
 log = logging.getLogger("janus.supervisor")
 
-_SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL", re.IGNORECASE)
 _STOP_GRACE_S = 5.0
 _MAX_BACKOFF_S = 30.0
+_TMP_MB = 256
+# What a competitor's process may inherit from the gateway's environment, by name: how to
+# find its Python packages, and which plugins to load. Nothing else, whatever its name.
+INHERITED_ENV = ("PYTHONPATH", "JANUS_PLUGINS", "TZ")
+# TLS clients (httpx) load the CA bundle at creation; some libraries look up their user.
+PUBLIC_ETC = ("ssl", "ca-certificates", "passwd", "group")
+BASE_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "HOME": "/tmp",  # the jail has no home; caches go to its private /tmp
+    "LANG": "C.UTF-8",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
 
 
 def unix_url(socket_path: str, path: str = "") -> str:
     """An ``http+unix://`` URL: the socket path, percent-encoded, stands in for the host."""
     return f"http+unix://{quote(socket_path, safe='')}{path}"
-
-
-_PUBLIC_ETC = ("/etc/ssl", "/etc/ca-certificates", "/etc/passwd", "/etc/group")
 
 
 def _python_paths() -> list[str]:
@@ -62,9 +73,10 @@ def _python_paths() -> list[str]:
 
 
 def child_environment(environ: dict[str, str], platform_url: str | None) -> dict[str, str]:
-    """The gateway's environment minus anything that looks like a credential."""
-    env = {name: value for name, value in environ.items() if not _SECRET_NAME.search(name)}
-    env["HOME"] = "/tmp"  # the jail has no home; caches go to its private /tmp
+    """A competitor's whole environment: fixed values, a few names passed through, and
+    where the platform is."""
+    env = dict(BASE_ENV)
+    env.update({name: environ[name] for name in INHERITED_ENV if name in environ})
     if platform_url:
         env["JANUS_PLATFORM_URL"] = platform_url
     return env
@@ -75,20 +87,31 @@ class Child:
     spec: CompetitorConfig
     socket_path: str
     process: asyncio.subprocess.Process | None = None
+    slot: Slot | None = None  # its uid and cgroup, for its whole life (restarts included)
     restarts: int = 0
     watcher: asyncio.Task | None = field(default=None, repr=False)
     output: asyncio.Task | None = field(default=None, repr=False)
 
 
 class Supervisor:
-    def __init__(self, children: list[Child], platform_socket: str | None = None) -> None:
+    def __init__(
+        self,
+        children: list[Child],
+        platform_socket: str | None = None,
+        jail: JailConfig | None = None,
+    ) -> None:
         self.children = children
         self.platform_socket = platform_socket
         self.platform_url = unix_url(platform_socket, "/platform") if platform_socket else None
+        self._jail_config = jail or JailConfig()
+        self._host: JailHost | None = None
         self._stopping = False
 
-    def command(self, child: Child) -> list[str]:
-        serve = [
+    def jail_spec(self, child: Child) -> JailSpec:
+        """What the child sees: the system and Python read-only, its own socket directory
+        and the platform's, and nothing else: no gateway config, no data directory, no
+        home, no other competitor's socket."""
+        serve = (
             sys.executable,
             "-m",
             "janus",
@@ -96,53 +119,36 @@ class Supervisor:
             child.spec.plugin or "",
             "--unix-socket",
             child.socket_path,
-        ]
-        if not child.spec.isolate_network:
-            return serve
-        bwrap = shutil.which("bwrap")
-        if bwrap is None or not sys.platform.startswith("linux"):
-            raise ConfigError(
-                f"competitors.{child.spec.id}.isolate_network: needs bubblewrap (bwrap) on "
-                "Linux; install it, or set isolate_network = false to run without isolation"
-            )
-        return [bwrap, *self._jail(child), "--", *serve]
-
-    def _jail(self, child: Child) -> list[str]:
-        """A view of the file system with the system and Python read-only, the child's own
-        socket directory and the platform socket, and nothing else: no gateway config, no
-        data directory, no home, no other competitor's socket."""
-        arguments = [
-            "--unshare-net",
-            "--die-with-parent",
-            "--cap-drop",
-            "ALL",
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
-            "--tmpfs",
-            "/tmp",
-            "--chdir",
-            "/tmp",
-        ]
-        arguments += system_mounts()
-        for public in _PUBLIC_ETC:  # TLS clients (httpx) load the CA bundle at creation
-            arguments += ["--ro-bind-try", public, public]
-        for path in _python_paths():
-            arguments += ["--ro-bind", path, path]
-        socket_dir = os.path.dirname(child.socket_path)
-        arguments += ["--bind", socket_dir, socket_dir]
+        )
+        binds = [Bind(path) for path in _python_paths()]
+        binds.append(Bind(os.path.dirname(child.socket_path), writable=True))
         if self.platform_socket:
             # The socket appears only once the gateway listens, after its children started:
             # bind its directory (which holds nothing else), read-only.
-            platform_dir = os.path.dirname(self.platform_socket)
-            arguments += ["--ro-bind", platform_dir, platform_dir]
-        return arguments
+            binds.append(Bind(os.path.dirname(self.platform_socket)))
+        return JailSpec(
+            argv=serve,
+            env=child_environment(dict(os.environ), self.platform_url),
+            binds=tuple(binds),
+            cwd="/tmp",
+            tmp_mb=min(_TMP_MB, child.spec.memory_mb),
+            hostname=child.spec.id,
+            share_network=not child.spec.isolate_network,
+            etc=PUBLIC_ETC,
+        )
 
     async def start(self) -> None:
         """Start every child and wait until each answers ``/health``."""
+        if not self.children:
+            return
+        scratch = os.path.dirname(os.path.dirname(self.children[0].socket_path))
+        self._host = await asyncio.to_thread(JailHost.open, self._jail_config, scratch)
         for child in self.children:
-            os.makedirs(os.path.dirname(child.socket_path), exist_ok=True)
+            child.slot = await asyncio.to_thread(self._host.acquire, "competitor", _limits(child))
+            directory = os.path.dirname(child.socket_path)
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            if child.slot.uid is not None:
+                os.chown(directory, child.slot.uid, child.slot.uid)
             await self._launch(child)
             child.watcher = asyncio.get_running_loop().create_task(self._watch(child))
 
@@ -154,27 +160,32 @@ class Supervisor:
                 with contextlib.suppress(asyncio.CancelledError):
                     await child.watcher
             await self._terminate(child)
+            if child.slot is not None:
+                await asyncio.to_thread(child.slot.release)
+                child.slot = None
 
     async def _launch(self, child: Child) -> None:
+        assert self._host is not None and child.slot is not None
         with contextlib.suppress(FileNotFoundError):
             os.unlink(child.socket_path)
-        child.process = await asyncio.create_subprocess_exec(
-            *self.command(child),
-            env=child_environment(dict(os.environ), self.platform_url),
+        child.process = await self._host.launcher.spawn(
+            self.jail_spec(child),
+            child.slot.uid,
+            child.slot.cgroup,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
         )
         child.output = asyncio.get_running_loop().create_task(
             self._forward_output(child, child.process)
         )
         await self._wait_healthy(child)
         log.info(
-            "competitor %s (plugin %s) is up, pid %d%s",
+            "competitor %s (plugin %s) is up, pid %d, uid %s%s",
             child.spec.id,
             child.spec.plugin,
             child.process.pid,
+            child.slot.uid,
             ", no network" if child.spec.isolate_network else "",
         )
 
@@ -226,12 +237,11 @@ class Supervisor:
         if process is None or process.returncode is not None:
             return
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, 15)
+            process.terminate()  # the jail goes with its bubblewrap (--die-with-parent)
         try:
             await asyncio.wait_for(process.wait(), _STOP_GRACE_S)
         except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, 9)
+            kill(process)
             await process.wait()
 
     @staticmethod
@@ -239,3 +249,8 @@ class Supervisor:
         assert process.stdout is not None
         async for line in process.stdout:
             log.info("[%s] %s", child.spec.id, line.decode(errors="replace").rstrip())
+
+
+def _limits(child: Child) -> CgroupLimits:
+    spec = child.spec
+    return CgroupLimits(memory_mb=spec.memory_mb, processes=spec.processes, cpus=spec.cpus)

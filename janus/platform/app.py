@@ -71,7 +71,9 @@ def create_platform_app(
         if choice.backend == OFF:
             continue
         name = _backend_name(service, choice)
-        context = BackendContext(backend_data_dir(config, service.name, name), platform_socket)
+        context = BackendContext(
+            backend_data_dir(config, service.name, name), platform_socket, config.jail
+        )
         backend = _build_backend(service, name, choice, plugins, context)
         platform[service.key] = backend
         backends.append((service.name, backend))

@@ -9,11 +9,13 @@ Each platform service (inference, sandbox, search) has one active backend, chose
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
+
+from janus.config import JailConfig
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class BackendContext:
 
     data_dir: Path  # a directory the backend may keep files under (created on demand)
     platform_socket: str | None = None  # unix socket a sandbox can bind in to reach the platform
+    jail: JailConfig = field(default_factory=JailConfig)  # how sandbox programs are jailed
 
 
 @runtime_checkable

@@ -9,7 +9,7 @@ import pytest
 
 from janus.config import ConfigError, validate_settings
 from janus.errors import JanusError
-from janus.platform.sandbox.bwrap import Jail, Tools, command_line
+from janus.platform.sandbox.command import Helpers, command_spec
 from janus.platform.sandbox.local import LocalSandboxBackend
 from janus.platform.sandbox.models import ExecRequest, RequestedLimits, WriteRequest
 from janus.platform.sandbox.paths import artifact_path, workspace_path
@@ -101,7 +101,7 @@ def test_settings_refuse_defaults_above_maxima():
 
 
 def test_the_registry_hides_other_owners_and_expired_sandboxes():
-    registry: SandboxRegistry[Sandbox] = SandboxRegistry(capacity=2)
+    registry: SandboxRegistry[Sandbox] = SandboxRegistry(capacity=2, per_competitor=2)
     sandbox = Sandbox(id="sb_1", owner="c/r", limits=DEFAULT_LIMITS, env={}, ttl_seconds=60)
     registry.add(sandbox)
     assert registry.get("c/r", "sb_1") is sandbox
@@ -116,13 +116,20 @@ def test_the_registry_hides_other_owners_and_expired_sandboxes():
         assert registry.expired(time.time() + 3600) == []  # a running command keeps it
 
 
-def test_without_root_the_jail_is_a_user_namespace_and_no_uid_switch():
-    tools = Tools("bwrap", "/usr/bin/prlimit", "/usr/bin/setpriv", "/usr/bin/timeout", ())
-    jail = Jail(Path("/w"), None, DEFAULT_LIMITS, None)
-    argv = command_line(tools, jail, ["true"], {}, "/workspace", 60)
-    assert "--unshare-all" in argv and "--disable-userns" in argv
-    assert "/usr/bin/setpriv" not in argv
-    as_root = command_line(
-        tools, Jail(jail.workspace, 200_001, DEFAULT_LIMITS, None), ["true"], {}, "/workspace", 60
-    )
-    assert "--unshare-user" not in as_root and "--reuid=200001" in as_root
+def test_per_process_caps_stand_in_only_where_cgroups_are_not_enforced():
+    helpers = Helpers("/usr/bin/prlimit", "/usr/bin/timeout")
+    spec = command_spec(helpers, Path("/w"), DEFAULT_LIMITS, None, ["true"], {}, ".", 60, True)
+    assert not any(arg.startswith(("--as=", "--nproc=")) for arg in spec.argv)
+    assert spec.tmp_mb == DEFAULT_LIMITS.memory_mb  # /tmp can never hold more than memory
+    fallback = command_spec(helpers, Path("/w"), DEFAULT_LIMITS, None, ["true"], {}, ".", 60, False)
+    assert f"--nproc={DEFAULT_LIMITS.processes}" in fallback.argv
+
+
+def test_one_competitor_cannot_hold_every_sandbox():
+    registry: SandboxRegistry[Sandbox] = SandboxRegistry(capacity=10, per_competitor=2)
+    for n in range(2):
+        registry.add(Sandbox(f"sb_{n}", f"greedy/req-{n}", DEFAULT_LIMITS, {}, 60))
+    with pytest.raises(JanusError) as caught:
+        registry.add(Sandbox("sb_x", "greedy/req-9", DEFAULT_LIMITS, {}, 60))
+    assert caught.value.status == 429 and caught.value.code == "sandbox_quota_exceeded"
+    registry.add(Sandbox("sb_y", "honest/req-1", DEFAULT_LIMITS, {}, 60))

@@ -8,6 +8,7 @@ exec is metered against the caller's grant, whether it succeeds, fails or is cut
 from __future__ import annotations
 
 import base64
+import math
 import time
 from contextlib import aclosing
 from typing import TypeVar
@@ -64,7 +65,12 @@ async def _body(request: web.Request, model: type[Body]) -> Body:
 async def create(request: web.Request) -> web.Response:
     """Body (optional): ``{ttl_seconds?, limits?: {...}, env?}`` → 201 with the sandbox."""
     body = await _body(request, CreateRequest)
-    sandbox = await _backend(request).create(_owner(request), body)
+    grant = grant_of(request)
+    if body.ttl_seconds is None and grant.request_id is not None:
+        # Bound to the request that opens it: idle past the request's deadline, it goes.
+        remaining = max(1, math.ceil(grant.expires_at - time.time()))
+        body = body.model_copy(update={"ttl_seconds": remaining})
+    sandbox = await _backend(request).create(grant.owner, body)
     return web.json_response(sandbox.to_dict(), status=201)
 
 

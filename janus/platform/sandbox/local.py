@@ -1,9 +1,11 @@
-"""The ``local`` sandbox backend: bubblewrap on the gateway's own host.
+"""The ``local`` sandbox backend: jails on the gateway's own host.
 
-A sandbox is a private workspace directory; each command runs in a fresh bubblewrap jail
-around it (see ``bwrap``), so nothing but files outlives a command, and killing the jail
-ends every process the command started. Commands run as asyncio subprocesses and files
-are moved in worker threads: nothing here blocks the event loop.
+A sandbox is a private workspace (a size-capped volume), a host uid of its own and a cgroup
+that bounds the memory (``/tmp`` included), processes and CPU of all its commands together.
+Each command runs in a fresh jail around the workspace (see ``command`` and ``janus.jail``),
+so nothing but files outlives a command, and killing the jail ends every process the
+command started. Commands run as asyncio subprocesses and files are moved in worker
+threads: nothing here blocks the event loop.
 """
 
 from __future__ import annotations
@@ -15,14 +17,18 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from pydantic import Field
-
 from janus.config import ConfigError
+from janus.errors import JanusError
 from janus.hookspecs import hookimpl
+from janus.jail import volumes
+from janus.jail.cgroups import CgroupLimits
+from janus.jail.host import JailHost, Slot
+from janus.jail.launch import kill
+from janus.jail.uids import NoFreeUid
 from janus.platform.backends import BackendContext
-from janus.platform.sandbox import bwrap, workspace
-from janus.platform.sandbox.bwrap import Jail, Tools, command_line
-from janus.platform.sandbox.models import CreateRequest, ExecEvent, ExecRequest
+from janus.platform.sandbox import workspace
+from janus.platform.sandbox.command import Helpers, command_spec
+from janus.platform.sandbox.models import CreateRequest, ExecEvent, ExecRequest, Limits
 from janus.platform.sandbox.paths import WORKSPACE, artifact_path, mime_type
 from janus.platform.sandbox.process import stream_process
 from janus.platform.sandbox.registry import (
@@ -35,16 +41,21 @@ from janus.platform.sandbox.registry import (
 from janus.platform.sandbox.settings import SandboxSettings
 
 PROBE_TIMEOUT_S = 30.0
+SANDBOX_CPUS = 1.0  # a sandbox's processes together get at most one core's time
 
 
 @dataclass(eq=False, kw_only=True)
 class LocalSandbox(Sandbox):
     workspace: Path
-    uid: int | None  # the host uid its commands run as, when the gateway runs as root
+    slot: Slot | None = None  # its uid and cgroup, once acquired
     processes: set[asyncio.subprocess.Process] = field(default_factory=set)
     # Held to start a command or write a file, and to begin termination: once removal of
     # the workspace has begun, nothing new can start in it.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def uid(self) -> int | None:
+        return self.slot.uid if self.slot else None
 
 
 class LocalSandboxBackend:
@@ -52,24 +63,27 @@ class LocalSandboxBackend:
         """``[platform.sandbox.local]``."""
 
         bwrap: str = "bwrap"
-        # When the gateway runs as root, sandbox slot N runs as host uid and gid
-        # uid_base + N (N < max_sandboxes): a range no host account uses.
-        uid_base: int = Field(200_000, ge=1000)
 
     def __init__(self, settings: Settings, context: BackendContext) -> None:
         self.settings = settings
         self._root = context.data_dir / "workspaces"
         self._platform_socket = context.platform_socket
-        self._as_root = os.geteuid() == 0
-        self._registry: SandboxRegistry[LocalSandbox] = SandboxRegistry(settings.max_sandboxes)
-        self._tools: Tools | None = None
+        self._jail_config = context.jail
+        self._registry: SandboxRegistry[LocalSandbox] = SandboxRegistry(
+            settings.max_sandboxes, settings.max_sandboxes_per_competitor
+        )
+        self._host: JailHost | None = None
+        self._helpers: Helpers | None = None
         self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._tools = await asyncio.to_thread(Tools.find, self.settings.bwrap)
         # Sandboxes do not outlive the gateway: workspaces left by a crash go now.
         await asyncio.to_thread(_reset, self._root)
-        await self._probe(self._tools)
+        self._host = await asyncio.to_thread(
+            JailHost.open, self._jail_config, self._root, self.settings.bwrap, True
+        )
+        self._helpers = await asyncio.to_thread(Helpers.find)
+        await self._probe()
         self._sweeper = asyncio.create_task(
             sweep_expired(self._registry, self.settings.sweep_interval_s, self._destroy)
         )
@@ -81,8 +95,10 @@ class LocalSandboxBackend:
             await self._destroy(sandbox)
 
     def describe(self) -> str:
-        users = "one unprivileged uid per sandbox" if self._as_root else "user namespaces"
-        return f"local bubblewrap sandboxes in {self._root} ({users})"
+        assert self._host is not None
+        enforced = "limits NOT enforced" if self._host.unenforced else "cgroup limits"
+        users = "one host uid per sandbox" if self._host.uids else "the gateway's uid"
+        return f"local bubblewrap sandboxes in {self._root} ({users}, {enforced})"
 
     async def create(self, owner: str, request: CreateRequest) -> LocalSandbox:
         settings = self.settings
@@ -94,16 +110,33 @@ class LocalSandboxBackend:
             env=request.env,
             ttl_seconds=settings.ttl(request.ttl_seconds),
             workspace=self._root / sandbox_id,
-            uid=self._free_uid(),
         )
-        self._registry.add(sandbox)
+        self._registry.add(sandbox)  # counts against the quotas from now on
         try:
-            await asyncio.to_thread(workspace.create, sandbox.workspace, sandbox.uid)
+            sandbox.slot = await asyncio.to_thread(self._prepare, sandbox)
         except BaseException:
             self._registry.remove(sandbox)
             raise
         self._open_platform_socket()
         return sandbox
+
+    def _prepare(self, sandbox: LocalSandbox) -> Slot:
+        """The sandbox's uid, cgroup and workspace (blocking: runs in a worker thread)."""
+        assert self._host is not None
+        try:
+            slot = self._host.acquire("sandbox", _cgroup_limits(sandbox.limits))
+        except NoFreeUid as exc:
+            raise JanusError(
+                str(exc), status=503, type="server_error", code="no_free_uid"
+            ) from None
+        try:
+            if self._host.volumes:
+                volumes.create(sandbox.workspace, sandbox.limits.disk_mb, slot.uid or 0)
+            workspace.create(sandbox.workspace, slot.uid)
+        except BaseException:
+            _free(sandbox, slot)
+            raise
+        return slot
 
     def get(self, owner: str, sandbox_id: str) -> LocalSandbox:
         return self._registry.get(owner, sandbox_id)
@@ -112,31 +145,34 @@ class LocalSandboxBackend:
         self, owner: str, sandbox_id: str, request: ExecRequest
     ) -> AsyncGenerator[ExecEvent, None]:
         sandbox = self._registry.get(owner, sandbox_id)
-        assert self._tools is not None, "exec before start()"
+        assert self._host is not None and self._helpers is not None, "exec before start()"
         timeout = request.timeout(sandbox.limits.wall_timeout_s)
-        argv = command_line(
-            self._tools,
-            Jail(sandbox.workspace, sandbox.uid, sandbox.limits, self._platform_socket),
+        spec = command_spec(
+            self._helpers,
+            sandbox.workspace,
+            sandbox.limits,
+            self._platform_socket,
             request.argv,
             {**sandbox.env, **request.env},
             request.cwd or str(WORKSPACE),
             timeout,
+            cgroup_enforced=self._host.cgroups is not None,
         )
         with self._registry.in_use(sandbox):
             async with sandbox.lock:
-                if sandbox.closed:
+                if sandbox.closed or sandbox.slot is None:
                     raise sandbox_not_found(sandbox.id)
-                process = await asyncio.create_subprocess_exec(
-                    *argv,
+                process = await self._host.launcher.spawn(
+                    spec,
+                    sandbox.slot.uid,
+                    sandbox.slot.cgroup,
                     stdin=asyncio.subprocess.DEVNULL,
                     stdout=asyncio.subprocess.PIPE,
                     stderr=asyncio.subprocess.PIPE,
                 )
                 sandbox.processes.add(process)
             try:
-                events = stream_process(
-                    process, bwrap.kill, timeout, self.settings.max_output_bytes
-                )
+                events = stream_process(process, kill, timeout, self.settings.max_output_bytes)
                 async with aclosing(events):
                     async for event in events:
                         yield event
@@ -169,44 +205,55 @@ class LocalSandboxBackend:
         await self._destroy(self._registry.get(owner, sandbox_id))
 
     async def _destroy(self, sandbox: LocalSandbox) -> None:
-        """Kill every command of the sandbox, then remove its workspace."""
+        """Kill every command of the sandbox, then free its workspace, cgroup and uid."""
         async with sandbox.lock:
             sandbox.closed = True
         running = list(sandbox.processes)
         for process in running:
             if process.returncode is None:
-                bwrap.kill(process)
+                kill(process)
         await asyncio.gather(*(process.wait() for process in running))
         try:
-            await asyncio.to_thread(workspace.remove, sandbox.workspace)
+            await asyncio.to_thread(_free, sandbox, sandbox.slot)
         finally:
             self._registry.remove(sandbox)
-
-    def _free_uid(self) -> int | None:
-        if not self._as_root:
-            return None
-        self._registry.check_capacity()  # then a slot is free: one per possible sandbox
-        used = {sandbox.uid for sandbox in self._registry}
-        base = self.settings.uid_base
-        return next(base + n for n in range(self.settings.max_sandboxes) if base + n not in used)
 
     def _open_platform_socket(self) -> None:
         """Let sandbox uids connect to the platform socket (connecting needs write
         permission, and the socket is created 0755). Its directory stays private to the
         gateway, so on the host this opens it to nobody else."""
-        if self._as_root and self._platform_socket and os.path.exists(self._platform_socket):
+        if os.geteuid() == 0 and self._platform_socket and os.path.exists(self._platform_socket):
             os.chmod(self._platform_socket, 0o666)
 
-    async def _probe(self, tools: Tools) -> None:
-        """Run ``true`` in a jail once, so that a host where bubblewrap cannot create
-        namespaces fails at start-up with bubblewrap's own explanation."""
-        probe = self._root / "probe"
-        uid = self.settings.uid_base if self._as_root else None
-        await asyncio.to_thread(workspace.create, probe, uid)
+    async def _probe(self) -> None:
+        """Run ``true`` in a sandbox once, so that a host where bubblewrap cannot create
+        its namespaces fails at start-up with bubblewrap's own explanation."""
+        assert self._host is not None and self._helpers is not None
+        probe = LocalSandbox(
+            id="probe",
+            owner="janus/probe",
+            limits=self.settings.default_limits,
+            env={},
+            ttl_seconds=60,
+            workspace=self._root / "probe",
+        )
+        probe.slot = await asyncio.to_thread(self._prepare, probe)
         try:
-            jail = Jail(probe, uid, self.settings.default_limits, None)
-            process = await asyncio.create_subprocess_exec(
-                *command_line(tools, jail, ["true"], {}, str(WORKSPACE), PROBE_TIMEOUT_S),
+            spec = command_spec(
+                self._helpers,
+                probe.workspace,
+                probe.limits,
+                None,
+                ["true"],
+                {},
+                str(WORKSPACE),
+                PROBE_TIMEOUT_S,
+                cgroup_enforced=self._host.cgroups is not None,
+            )
+            process = await self._host.launcher.spawn(
+                spec,
+                probe.uid,
+                probe.slot.cgroup,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
@@ -214,7 +261,7 @@ class LocalSandboxBackend:
             try:
                 _, stderr = await asyncio.wait_for(process.communicate(), PROBE_TIMEOUT_S)
             except TimeoutError:
-                bwrap.kill(process)
+                kill(process)
                 await process.wait()
                 stderr = b"timed out"
             if process.returncode != 0:
@@ -223,10 +270,28 @@ class LocalSandboxBackend:
                     f"platform.sandbox.local: bubblewrap cannot create a sandbox here: {reason}"
                 )
         finally:
-            await asyncio.to_thread(workspace.remove, probe)
+            await asyncio.to_thread(_free, probe, probe.slot)
+
+
+def _cgroup_limits(limits: Limits) -> CgroupLimits:
+    return CgroupLimits(memory_mb=limits.memory_mb, processes=limits.processes, cpus=SANDBOX_CPUS)
+
+
+def _free(sandbox: LocalSandbox, slot: Slot | None) -> None:
+    """Blocking: kill what is left in the cgroup, remove the workspace, free the uid."""
+    try:
+        if slot is not None:
+            slot.release()
+    finally:
+        volumes.remove(sandbox.workspace)
+        workspace.remove(sandbox.workspace)
 
 
 def _reset(root: Path) -> None:
+    if root.is_dir():
+        for entry in root.iterdir():
+            if entry.is_dir() and entry.is_mount():
+                volumes.remove(entry)
     workspace.remove(root)
     root.mkdir(mode=0o700, parents=True)
 

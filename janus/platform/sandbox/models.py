@@ -31,8 +31,9 @@ class Limits(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     cpu_seconds: int = Field(ge=1)
-    memory_mb: int = Field(ge=64)  # address space: below this, python3 cannot even start
+    memory_mb: int = Field(ge=64)  # every process of the sandbox together, /tmp included
     processes: int = Field(ge=2)
+    disk_mb: int = Field(ge=8)  # the workspace's size
     file_size_mb: int = Field(ge=1)
     open_files: int = Field(ge=16)
     wall_timeout_s: float = Field(gt=0)
@@ -48,6 +49,7 @@ class RequestedLimits(BaseModel):
     cpu_seconds: int | None = Field(None, ge=1)
     memory_mb: int | None = Field(None, ge=64)
     processes: int | None = Field(None, ge=2)
+    disk_mb: int | None = Field(None, ge=8)
     file_size_mb: int | None = Field(None, ge=1)
     open_files: int | None = Field(None, ge=16)
     wall_timeout_s: float | None = Field(None, gt=0)

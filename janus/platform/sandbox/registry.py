@@ -72,15 +72,33 @@ class Sandbox:
 S = TypeVar("S", bound=Sandbox)
 
 
+def competitor_of(owner: str) -> str:
+    """The competitor part of a grant's owner (``<competitor>/<request>``)."""
+    return owner.partition("/")[0]
+
+
 class SandboxRegistry(Generic[S]):
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, per_competitor: int) -> None:
         self.capacity = capacity
+        self.per_competitor = per_competitor
         self._sandboxes: dict[str, S] = {}
 
     def __iter__(self) -> Iterator[S]:
         return iter(list(self._sandboxes.values()))
 
-    def check_capacity(self) -> None:
+    def check_capacity(self, owner: str) -> None:
+        """Refuse a new sandbox for ``owner`` when its competitor holds its quota (429: it
+        is the caller's own doing) or the host is full (503)."""
+        competitor = competitor_of(owner)
+        held = sum(1 for s in self._sandboxes.values() if competitor_of(s.owner) == competitor)
+        if held >= self.per_competitor:
+            raise JanusError(
+                f"Competitor '{competitor}' already holds {held} live sandboxes, its quota; "
+                "terminate one or retry later.",
+                status=429,
+                type="rate_limit_error",
+                code="sandbox_quota_exceeded",
+            )
         if len(self._sandboxes) >= self.capacity:
             raise JanusError(
                 f"All {self.capacity} sandboxes are in use; terminate one or retry later.",
@@ -90,7 +108,7 @@ class SandboxRegistry(Generic[S]):
             )
 
     def add(self, sandbox: S) -> None:
-        self.check_capacity()
+        self.check_capacity(sandbox.owner)
         self._sandboxes[sandbox.id] = sandbox
 
     def find(self, sandbox_id: str) -> S:

@@ -87,7 +87,9 @@ class SandySandboxBackend:
         self.settings = settings
         self._base_url = _required_env(settings.base_url_env).rstrip("/")
         self._headers = {"Authorization": f"Bearer {_required_env(settings.api_key_env)}"}
-        self._registry: SandboxRegistry[SandySandbox] = SandboxRegistry(settings.max_sandboxes)
+        self._registry: SandboxRegistry[SandySandbox] = SandboxRegistry(
+            settings.max_sandboxes, settings.max_sandboxes_per_competitor
+        )
         self._session: aiohttp.ClientSession | None = None
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -111,7 +113,7 @@ class SandySandboxBackend:
 
     async def create(self, owner: str, request: CreateRequest) -> SandySandbox:
         settings = self.settings
-        self._registry.check_capacity()
+        self._registry.check_capacity(owner)
         try:
             answer = await self._call("POST", "", body={})
         except _Gone:

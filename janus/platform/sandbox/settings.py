@@ -13,6 +13,7 @@ DEFAULT_LIMITS = Limits(
     cpu_seconds=30,
     memory_mb=1024,
     processes=64,
+    disk_mb=512,
     file_size_mb=100,
     open_files=256,
     wall_timeout_s=60,
@@ -21,6 +22,7 @@ MAX_LIMITS = Limits(
     cpu_seconds=600,
     memory_mb=4096,
     processes=256,
+    disk_mb=4096,
     file_size_mb=1024,
     open_files=4096,
     wall_timeout_s=900,
@@ -33,6 +35,9 @@ class SandboxSettings(BaseModel):
     default_ttl_seconds: int = Field(600, ge=1)
     max_ttl_seconds: int = Field(3600, ge=1)
     max_sandboxes: int = Field(64, ge=1)
+    # Live sandboxes one competitor may hold at once, over all its requests, so that one
+    # competitor cannot take every sandbox from the others.
+    max_sandboxes_per_competitor: int = Field(8, ge=1)
     # Per stream (stdout, stderr) and exec; the rest is read and dropped, and flagged.
     max_output_bytes: int = Field(1 * MIB, ge=1024)
     # Largest file written, read or served as an artifact.

@@ -27,8 +27,13 @@ READ_SIZE = 1024 * 1024
 
 
 def create(root: Path, uid: int | None) -> None:
-    """A fresh workspace with its ``artifacts`` directory, owned by ``uid`` if given."""
-    root.mkdir(mode=0o700)
+    """A fresh workspace with its ``artifacts`` directory, owned by ``uid`` if given.
+    ``root`` may already be there: an empty volume's mount point."""
+    if root.is_mount():
+        (root / "lost+found").rmdir()
+        root.chmod(0o700)
+    else:
+        root.mkdir(mode=0o700)
     (root / ARTIFACTS).mkdir(mode=0o755)
     if uid is not None:
         for path in (root, root / ARTIFACTS):
