@@ -57,6 +57,9 @@ async def listening(
         await web.SockSite(runner, sock).start()
         for path in app.get(EXTRA_UNIX_SOCKETS, ()):
             await web.UnixSite(runner, path).start()
+            # Jails run as uids of their own: whoever its private directory is bound into
+            # may connect (connecting needs write permission on the socket).
+            os.chmod(path, 0o666)
         if unix_socket:
             url = f"unix:{unix_socket}"
         else:

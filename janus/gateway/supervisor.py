@@ -56,8 +56,13 @@ def unix_url(socket_path: str, path: str = "") -> str:
 def _python_paths() -> list[str]:
     """The interpreter, every directory on its path, and the source of every janus plugin
     package (editable installs live outside site-packages), so that ``janus serve`` finds
-    the same plugins inside the jail as outside."""
-    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path}
+    the same plugins inside the jail as outside. The jail's uid reads them as any other
+    user would: they must be world-readable, as installations are."""
+    # Not the working directory (``''`` or a script's folder on sys.path): it is where the
+    # gateway was started, not part of any installation.
+    here = {"", os.getcwd(), os.path.dirname(os.path.abspath(sys.argv[0] or "."))}
+    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    candidates.update(p for p in sys.path if p not in here)
     packages = {"janus"} | {
         ep.module.split(".")[0] for ep in importlib_metadata.entry_points(group="janus")
     }
@@ -67,9 +72,8 @@ def _python_paths() -> list[str]:
             candidates.update(spec.submodule_search_locations or [])
             if spec.origin and not spec.submodule_search_locations:
                 candidates.add(os.path.dirname(spec.origin))
-    paths = sorted({os.path.realpath(p) for p in candidates if p and os.path.isdir(p)})
-    # Nested paths are covered by their parents' binds.
-    return [p for p in paths if not any(p.startswith(q + os.sep) for q in paths if q != p)]
+    # Nested paths stay: one may sit behind a directory the jail's uid cannot enter.
+    return sorted({os.path.realpath(p) for p in candidates if p and os.path.isdir(p)})
 
 
 def child_environment(environ: dict[str, str], platform_url: str | None) -> dict[str, str]:

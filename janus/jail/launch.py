@@ -218,9 +218,10 @@ def system_mounts(etc: tuple[str, ...] = ()) -> list[str]:
 def unmask(sources: Iterable[str]) -> list[str]:
     """First-stage bwrap options that make each source reachable by an unprivileged uid:
     every topmost directory on the way that others may not enter is covered by a tmpfs
-    holding only the path to the source, bound back in."""
+    holding only the paths to the sources, bound back in. A source inside another source
+    (a virtualenv in a checkout's ``.tox``) counts too: the jail binds the outer one
+    recursively, mask included."""
     wanted = sorted({os.path.realpath(source) for source in sources})
-    wanted = [p for p in wanted if not any(p.startswith(q + os.sep) for q in wanted if q != p)]
     masks: dict[str, list[str]] = {}
     for source in wanted:
         closed = _first_closed_ancestor(PurePosixPath(source))

@@ -27,6 +27,8 @@ from aiohttp import web
 
 from janus.hookspecs import hookimpl
 
+STARTED = os.urandom(8).hex()
+
 
 async def probe(order, request):
     verb, _, argument = order.partition(" ")
@@ -55,7 +57,7 @@ async def probe(order, request):
                 return f"platform {reply.status}"
     if verb == "die":
         os._exit(3)
-    return f"pid {os.getpid()}"
+    return f"pid {os.getpid()} started {STARTED}"  # pids repeat in the jail's namespace
 
 
 def make_competitor():
@@ -87,7 +89,9 @@ def probe_site(tmp_path_factory) -> str:
     package = build_distribution(
         tmp_path_factory.mktemp("probe-src"), "janus-probe", "1.0", {"probe_plugin": PROBE_PLUGIN}
     )
-    return str(install_distribution(package, tmp_path_factory.mktemp("probe-site")))
+    site = install_distribution(package, tmp_path_factory.mktemp("probe-site"))
+    site.chmod(0o755)  # an installation others may read, as the jail's uid is another user
+    return str(site)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ threads: nothing here blocks the event loop.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -117,7 +116,6 @@ class LocalSandboxBackend:
         except BaseException:
             self._registry.remove(sandbox)
             raise
-        self._open_platform_socket()
         return sandbox
 
     def _prepare(self, sandbox: LocalSandbox) -> Slot:
@@ -217,13 +215,6 @@ class LocalSandboxBackend:
             await asyncio.to_thread(_free, sandbox, sandbox.slot)
         finally:
             self._registry.remove(sandbox)
-
-    def _open_platform_socket(self) -> None:
-        """Let sandbox uids connect to the platform socket (connecting needs write
-        permission, and the socket is created 0755). Its directory stays private to the
-        gateway, so on the host this opens it to nobody else."""
-        if os.geteuid() == 0 and self._platform_socket and os.path.exists(self._platform_socket):
-            os.chmod(self._platform_socket, 0o666)
 
     async def _probe(self) -> None:
         """Run ``true`` in a sandbox once, so that a host where bubblewrap cannot create
