@@ -1,0 +1,277 @@
+"""A hostile program in a platform sandbox attacks its host, and must fail.
+
+One real gateway (``janus run``, fake secrets in its environment) with the local sandbox
+backend. The test acts as a competitor holding request tokens: it runs the hostile
+sandbox program (``attacks/sandbox_attack.py``) in a sandbox with memory, process and
+disk limits, beside a victim's sandbox command, root sleepers on the host and a listener
+on 127.0.0.2; it also runs the nested-namespace attack through the ``python-exec``
+marketplace component, and tries to take every sandbox with one token.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.security.jail_harness import (
+    BATTERY,
+    FAKE_SECRETS,
+    SANDBOX_PROGRAM,
+    SANDBOXES,
+    Gateway,
+    VictimSandbox,
+    assert_attack_failed,
+    hostile_site,  # noqa: F401 (a fixture)
+    listener,
+    running_gateway,
+    sleepers,
+    supported_sandbox_limits,
+)
+
+pytestmark = pytest.mark.slow
+
+MEMORY_MB = 256
+PROCESSES = 32
+DISK_MB = 64
+MAX_SANDBOXES = 12
+PER_OWNER = 3
+
+ATTACKS = [
+    "steal_environ",
+    "steal_cmdline",
+    "read_foreign_memory",
+    "read_host_files",
+    "read_host_files_via_proc_root",
+    "open_store_read_write",
+    "write_host_files",
+    "signal_foreign_processes",
+    "nested_user_namespace",
+    "network_egress",
+    "fork_bomb",
+    "disk_fill",
+    "tmpfs_fill",
+    "memory_hog",  # last: an out-of-memory kill may end the whole command
+]
+
+
+@pytest.fixture(scope="module")
+def gateway(hostile_site, tmp_path_factory) -> Iterator[Gateway]:  # noqa: F811
+    sandbox = {
+        "backend": "local",
+        "max_sandboxes_per_owner": PER_OWNER,
+        "local": {"max_sandboxes": MAX_SANDBOXES},
+    }
+    tmp_path = tmp_path_factory.mktemp("sandbox-jail")
+    with running_gateway(tmp_path, hostile_site, sandbox=sandbox) as running:
+        yield running
+
+
+def run_in_sandbox(gateway: Gateway, token: str, sandbox_id: str, files: dict[str, str]) -> dict:
+    """Write ``files`` into the workspace and run the hostile program; the exec's answer."""
+    for path, content in files.items():
+        status, answer = gateway.request(
+            "POST",
+            f"{SANDBOXES}/{sandbox_id}/files/write",
+            {"path": path, "content": content},
+            token,
+        )
+        assert status == 200, f"writing {path}: HTTP {status}: {answer}"
+    command = {"command": ["python3", "sandbox_attack.py"], "timeout_seconds": 900}
+    status, answer = gateway.request("POST", f"{SANDBOXES}/{sandbox_id}/exec", command, token)
+    assert status == 200, f"running the hostile program: HTTP {status}: {answer}"
+    return answer
+
+
+def findings_of(stdout: str, exit_code: int, stderr: str) -> dict[str, dict[str, Any]]:
+    findings = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+    if exit_code != 0:
+        findings.append({"attack": "battery", "exit_code": exit_code, "stderr": stderr[-2000:]})
+    return {finding.pop("attack"): finding for finding in findings}
+
+
+@dataclass
+class Siege:
+    findings: dict[str, dict[str, Any]]
+    unsupported: list[str]
+    planted: list[Path]
+    sleepers: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def siege(gateway, tmp_path_factory) -> Iterator[Siege]:
+    tmp_path = tmp_path_factory.mktemp("sandbox-siege")
+    token = gateway.token("attacker")
+    limits, unsupported = supported_sandbox_limits(
+        memory_mb=MEMORY_MB,
+        processes=PROCESSES,
+        disk_mb=DISK_MB,
+        cpu_seconds=600,
+        wall_timeout_s=900,
+    )
+    with sleepers("SIGKILL", "SIGSTOP") as targets, listener("127.0.0.2") as port:
+        victim = VictimSandbox.start(gateway)
+        status, created = gateway.request(
+            "POST", SANDBOXES, {"ttl_seconds": 3600, "limits": limits}, token
+        )
+        assert status == 201, f"the attacker's sandbox: HTTP {status}: {created}"
+        planted = [
+            tmp_path / "planted-by-a-sandbox",
+            gateway.data_dir / "planted-by-a-sandbox",
+            Path(f"/tmp/janus-attack-{uuid.uuid4().hex}"),
+        ]
+        orders = {
+            "attacks": ATTACKS,
+            "secrets": {**FAKE_SECRETS, "the victim's platform token": victim.token},
+            "host_files": ["/etc/shadow", str(gateway.admin_key), str(gateway.store)],
+            "store": str(gateway.store),
+            "write_paths": [str(path) for path in planted],
+            "memory_markers": [str(gateway.config_path), victim.marker],
+            "signal_targets": {name: sleeper.target() for name, sleeper in targets.items()},
+            "connect": [["127.0.0.1", gateway.port], ["127.0.0.2", port]],
+            "fork_cap": 4 * PROCESSES,
+            "memory_target_mb": 600,
+            "memory_worker_mb": 100,
+            "tmpfs_target_mb": 2 * MEMORY_MB,
+            "disk_dir": "/workspace",
+            "disk_target_mb": 3 * DISK_MB,
+        }
+        try:
+            answer = run_in_sandbox(
+                gateway,
+                token,
+                created["id"],
+                {
+                    "jailbreak.py": BATTERY.read_text(),
+                    "sandbox_attack.py": SANDBOX_PROGRAM.read_text(),
+                    "orders.json": json.dumps(orders),
+                },
+            )
+            findings = findings_of(answer["stdout"], answer["exit_code"], answer["stderr"])
+            states = {name: sleeper.state() for name, sleeper in targets.items()}
+            yield Siege(findings, unsupported, planted, states)
+        finally:
+            gateway.request("POST", f"{SANDBOXES}/{created['id']}/terminate", {}, token)
+            victim.close()
+            for path in planted:
+                path.unlink(missing_ok=True)
+
+
+def test_no_secret_or_token_is_found_in_any_environment(siege):
+    assert_attack_failed(siege.findings, "steal_environ")
+
+
+def test_no_secret_or_token_is_on_any_command_line(siege):
+    assert_attack_failed(siege.findings, "steal_cmdline")
+
+
+def test_no_other_process_memory_can_be_read(siege):
+    assert_attack_failed(siege.findings, "read_foreign_memory")
+
+
+def test_host_files_cannot_be_read(siege):
+    assert_attack_failed(siege.findings, "read_host_files")
+
+
+def test_host_files_cannot_be_read_through_proc_root(siege):
+    assert_attack_failed(siege.findings, "read_host_files_via_proc_root")
+
+
+def test_the_store_cannot_be_opened_read_write(siege):
+    assert_attack_failed(siege.findings, "open_store_read_write")
+
+
+def test_host_files_cannot_be_written(siege):
+    finding = siege.findings.get("write_host_files")
+    assert finding is not None and "error" not in finding, f"write_host_files: {finding}"
+    written = [str(path) for path in siege.planted if path.exists()]
+    assert not written, f"ATTACK SUCCEEDED: write_host_files: the host has {written}"
+
+
+def test_no_signal_reaches_a_process_it_did_not_start(siege):
+    finding = siege.findings.get("signal_foreign_processes")
+    assert finding is not None and "error" not in finding, f"signal_foreign_processes: {finding}"
+    assert siege.sleepers == {"SIGKILL": "alive", "SIGSTOP": "alive"}, (
+        f"ATTACK SUCCEEDED: signal_foreign_processes: root sleepers now {siege.sleepers}; "
+        f"the attacker says {finding['detail']}"
+    )
+
+
+def test_no_nested_user_namespace_can_be_created(siege):
+    assert_attack_failed(siege.findings, "nested_user_namespace")
+
+
+def test_there_is_no_network(siege):
+    assert_attack_failed(siege.findings, "network_egress")
+
+
+def test_a_fork_bomb_stops_at_the_process_limit(siege):
+    assert_attack_failed(siege.findings, "fork_bomb")
+    assert siege.findings["fork_bomb"]["count"] < PROCESSES, siege.findings["fork_bomb"]
+
+
+def test_the_workspace_stops_at_its_disk_quota(siege):
+    why = " (limits.disk_mb is not accepted: no quota)" if "disk_mb" in siege.unsupported else ""
+    assert_attack_failed(siege.findings, "disk_fill", why)
+    assert siege.findings["disk_fill"]["written_mb"] <= DISK_MB, siege.findings["disk_fill"]
+
+
+def test_tmp_counts_against_the_memory_limit(siege):
+    assert_attack_failed(siege.findings, "tmpfs_fill")
+    assert siege.findings["tmpfs_fill"]["written_mb"] <= MEMORY_MB, siege.findings["tmpfs_fill"]
+
+
+def test_memory_across_processes_stops_at_the_memory_limit(siege):
+    hog = siege.findings.get("memory_hog")
+    if hog is None:  # the jail's out-of-memory kill ended the program itself: the limit held
+        battery = siege.findings.get("battery", {})
+        assert battery.get("exit_code") == 128 + 9, f"memory_hog: never reported: {siege.findings}"
+        return
+    assert_attack_failed(siege.findings, "memory_hog")
+    assert hog["held_mb"] <= MEMORY_MB, hog
+
+
+def test_python_exec_code_cannot_create_a_nested_user_namespace(gateway):
+    """The ``python-exec`` component runs the same battery as its snippet."""
+    body = {
+        "code": BATTERY.read_text(),
+        "stdin": json.dumps({"attacks": ["nested_user_namespace"]}),
+        "timeout_s": 60,
+    }
+    status, answer = gateway.request(
+        "POST", "/platform/components/python-exec/run", body, gateway.token("attacker")
+    )
+    assert status == 200, f"python-exec: HTTP {status}: {answer}"
+    findings = findings_of(answer["stdout"], answer["exit_code"], answer["stderr"])
+    assert_attack_failed(findings, "nested_user_namespace", " (through python-exec)")
+
+
+def test_one_token_cannot_take_every_sandbox(gateway):
+    """A request token creates sandboxes until refused; its competitor's quota must
+    refuse it while another competitor can still create one."""
+    greedy, other = gateway.token("greedy"), gateway.token("other")
+    taken: list[str] = []
+    refusal: tuple[int, Any] = (0, "never refused")
+    try:
+        while len(taken) <= MAX_SANDBOXES:
+            status, answer = gateway.request("POST", SANDBOXES, {"ttl_seconds": 3600}, greedy)
+            if status != 201:
+                refusal = (status, answer)
+                break
+            taken.append(answer["id"])
+        status, answer = gateway.request("POST", SANDBOXES, {}, other)
+        if status == 201:
+            gateway.request("POST", f"{SANDBOXES}/{answer['id']}/terminate", {}, other)
+        assert len(taken) <= PER_OWNER and status == 201, (
+            f"ATTACK SUCCEEDED: sandbox exhaustion: one token created {len(taken)} sandboxes "
+            f"(per-owner quota {PER_OWNER}) before HTTP {refusal[0]}; another competitor then "
+            f"got HTTP {status}: {answer}"
+        )
+    finally:
+        for sandbox_id in taken:
+            gateway.request("POST", f"{SANDBOXES}/{sandbox_id}/terminate", {}, greedy)
