@@ -452,6 +452,25 @@ class VictimSandbox:
 SANDBOXES = "/platform/sandbox/api/sandboxes"
 
 
+def assert_no_host_file_written(findings: dict[str, dict[str, Any]], planted: list[Path]) -> None:
+    """Judged by the host: a file the attacker created in its own private view is harmless."""
+    finding = findings.get("write_host_files")
+    assert finding is not None and "error" not in finding, f"write_host_files: {finding}"
+    written = [str(path) for path in planted if path.exists()]
+    assert not written, f"ATTACK SUCCEEDED: write_host_files: the host has {written}"
+
+
+def assert_no_signal_delivered(findings: dict[str, dict[str, Any]], states: dict[str, str]) -> None:
+    """Judged by the host (the sleepers' states) and by the attacker's word (kill(2)
+    succeeded): a SIGKILL may still be on its way when the host looks."""
+    finding = findings.get("signal_foreign_processes")
+    assert finding is not None and "error" not in finding, f"signal_foreign_processes: {finding}"
+    assert states == {"SIGKILL": "alive", "SIGSTOP": "alive"} and not finding["succeeded"], (
+        f"ATTACK SUCCEEDED: signal_foreign_processes: root sleepers now {states}; "
+        f"the attacker says {finding['detail']}"
+    )
+
+
 def assert_limit_held(
     findings: dict[str, dict[str, Any]],
     killed: set[str],
@@ -476,3 +495,113 @@ def assert_attack_failed(findings: dict[str, dict[str, Any]], name: str, why: st
     assert finding is not None, f"{name}: the attack program never reported: {findings}"
     assert "error" not in finding, f"{name}: the attack program crashed: {finding['error']}"
     assert not finding["succeeded"], f"ATTACK SUCCEEDED: {name}: {finding['detail']}{why}"
+
+
+# The siege: every jail is attacked the same way ----------------------------------------
+
+# Attacks on the host and its other tenants, run together in one go.
+HOST_ATTACKS = [
+    "steal_environ",
+    "steal_cmdline",
+    "read_foreign_memory",
+    "read_host_files",
+    "read_host_files_via_proc_root",
+    "open_store_read_write",
+    "write_host_files",
+    "signal_foreign_processes",
+    "nested_user_namespace",
+    "network_egress",
+]
+
+
+@dataclass
+class Targets:
+    """What a jailed attacker aims at: the gateway's files and memory, a victim's sandbox
+    command, root sleepers, a listener on 127.0.0.2, host paths to plant files at."""
+
+    gateway: Gateway
+    victim: VictimSandbox
+    sleepers: dict[str, Sleeper]
+    port: int
+    planted: list[Path]
+
+    def orders(self, **extra: Any) -> dict[str, Any]:
+        """Orders for ``HOST_ATTACKS``; ``extra`` adds to them or overrides them."""
+        gateway = self.gateway
+        return {
+            "attacks": HOST_ATTACKS,
+            "secrets": {**FAKE_SECRETS, "the victim's platform token": self.victim.token},
+            "host_files": ["/etc/shadow", str(gateway.admin_key), str(gateway.store)],
+            "store": str(gateway.store),
+            "write_paths": [str(path) for path in self.planted],
+            "memory_markers": [str(gateway.config_path), self.victim.marker],
+            "signal_targets": {name: sleeper.target() for name, sleeper in self.sleepers.items()},
+            "connect": [["127.0.0.1", gateway.port], ["127.0.0.2", self.port]],
+            **extra,
+        }
+
+    def sleeper_states(self) -> dict[str, str]:
+        return {name: sleeper.state() for name, sleeper in self.sleepers.items()}
+
+
+@contextlib.contextmanager
+def targets(gateway: Gateway, tmp_path: Path) -> Iterator[Targets]:
+    planted = [
+        tmp_path / "planted-by-an-attacker",
+        gateway.data_dir / "planted-by-an-attacker",
+        Path(f"/tmp/janus-attack-{uuid.uuid4().hex}"),
+    ]
+    with sleepers("SIGKILL", "SIGSTOP") as started, listener("127.0.0.2") as port:
+        victim = VictimSandbox.start(gateway)
+        try:
+            yield Targets(gateway, victim, started, port, planted)
+        finally:
+            victim.close()
+            for path in planted:
+                path.unlink(missing_ok=True)
+
+
+@dataclass
+class Siege:
+    """What the attacks found, and what the host saw."""
+
+    findings: dict[str, dict[str, Any]]
+    killed: set[str]  # resource attacks whose program the kernel killed before it reported
+    unsupported: list[str]  # limit keys this gateway does not know (so cannot enforce)
+    planted: list[Path]
+    sleepers: dict[str, str]  # signal name -> the target's state afterwards
+
+
+class HostAttacks:
+    """The verdicts every jail must earn. A test class per jail inherits them and
+    provides a ``siege`` fixture (a ``Siege``)."""
+
+    def test_no_secret_or_token_is_found_in_any_environment(self, siege):
+        assert_attack_failed(siege.findings, "steal_environ")
+
+    def test_no_secret_or_token_is_on_any_command_line(self, siege):
+        assert_attack_failed(siege.findings, "steal_cmdline")
+
+    def test_no_other_process_memory_can_be_read(self, siege):
+        assert_attack_failed(siege.findings, "read_foreign_memory")
+
+    def test_host_files_cannot_be_read(self, siege):
+        assert_attack_failed(siege.findings, "read_host_files")
+
+    def test_host_files_cannot_be_read_through_proc_root(self, siege):
+        assert_attack_failed(siege.findings, "read_host_files_via_proc_root")
+
+    def test_the_store_cannot_be_opened_read_write(self, siege):
+        assert_attack_failed(siege.findings, "open_store_read_write")
+
+    def test_host_files_cannot_be_written(self, siege):
+        assert_no_host_file_written(siege.findings, siege.planted)
+
+    def test_no_signal_reaches_a_process_it_did_not_start(self, siege):
+        assert_no_signal_delivered(siege.findings, siege.sleepers)
+
+    def test_no_nested_user_namespace_can_be_created(self, siege):
+        assert_attack_failed(siege.findings, "nested_user_namespace")
+
+    def test_there_is_no_network(self, siege):
+        assert_attack_failed(siege.findings, "network_egress")

@@ -11,28 +11,24 @@ marketplace component, and tries to take every sandbox with one token.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.security.jail_harness import (
     BATTERY,
-    FAKE_SECRETS,
     SANDBOX_PROGRAM,
     SANDBOXES,
     Gateway,
-    VictimSandbox,
+    HostAttacks,
+    Siege,
     assert_attack_failed,
     assert_limit_held,
     hostile_site,  # noqa: F401 (a fixture)
-    listener,
     running_gateway,
-    sleepers,
     supported_sandbox_limits,
+    targets,
 )
 
 pytestmark = pytest.mark.slow
@@ -43,18 +39,6 @@ DISK_MB = 64
 MAX_SANDBOXES = 12
 PER_OWNER = 3
 
-ATTACKS = [
-    "steal_environ",
-    "steal_cmdline",
-    "read_foreign_memory",
-    "read_host_files",
-    "read_host_files_via_proc_root",
-    "open_store_read_write",
-    "write_host_files",
-    "signal_foreign_processes",
-    "nested_user_namespace",
-    "network_egress",
-]
 # Each in a command of its own: the kernel may kill the program to enforce a limit.
 RESOURCE_ATTACKS = ["fork_bomb", "disk_fill", "tmpfs_fill", "memory_hog"]
 KILLED = 128 + 9  # the exit code of a command ended by SIGKILL
@@ -98,15 +82,6 @@ def findings_of(stdout: str, exit_code: int, stderr: str) -> dict[str, dict[str,
     return {finding.pop("attack"): finding for finding in findings}
 
 
-@dataclass
-class Siege:
-    findings: dict[str, dict[str, Any]]
-    killed: set[str]  # resource attacks whose program the kernel killed before it reported
-    unsupported: list[str]
-    planted: list[Path]
-    sleepers: dict[str, str]
-
-
 @pytest.fixture(scope="module")
 def siege(gateway, tmp_path_factory) -> Iterator[Siege]:
     tmp_path = tmp_path_factory.mktemp("sandbox-siege")
@@ -118,50 +93,33 @@ def siege(gateway, tmp_path_factory) -> Iterator[Siege]:
         cpu_seconds=600,
         wall_timeout_s=900,
     )
-    with sleepers("SIGKILL", "SIGSTOP") as targets, listener("127.0.0.2") as port:
-        victim = VictimSandbox.start(gateway)
+    with targets(gateway, tmp_path) as aimed:
         status, created = gateway.request(
             "POST", SANDBOXES, {"ttl_seconds": 3600, "limits": limits}, token
         )
         assert status == 201, f"the attacker's sandbox: HTTP {status}: {created}"
-        planted = [
-            tmp_path / "planted-by-a-sandbox",
-            gateway.data_dir / "planted-by-a-sandbox",
-            Path(f"/tmp/janus-attack-{uuid.uuid4().hex}"),
-        ]
-        orders = {
-            "attacks": ATTACKS,
-            "secrets": {**FAKE_SECRETS, "the victim's platform token": victim.token},
-            "host_files": ["/etc/shadow", str(gateway.admin_key), str(gateway.store)],
-            "store": str(gateway.store),
-            "write_paths": [str(path) for path in planted],
-            "memory_markers": [str(gateway.config_path), victim.marker],
-            "signal_targets": {name: sleeper.target() for name, sleeper in targets.items()},
-            "connect": [["127.0.0.1", gateway.port], ["127.0.0.2", port]],
-            "fork_cap": 4 * PROCESSES,
-            "memory_target_mb": 600,
-            "memory_worker_mb": 100,
-            "tmpfs_target_mb": 2 * MEMORY_MB,
-            "disk_dir": "/workspace",
-            "disk_target_mb": 3 * DISK_MB,
-        }
+        sandbox_id = created["id"]
+        orders = aimed.orders(
+            fork_cap=4 * PROCESSES,
+            memory_target_mb=600,
+            memory_worker_mb=100,
+            tmpfs_target_mb=2 * MEMORY_MB,
+            disk_dir="/workspace",
+            disk_target_mb=3 * DISK_MB,
+        )
         try:
-            write_files(
-                gateway,
-                token,
-                created["id"],
-                {
-                    "jailbreak.py": BATTERY.read_text(),
-                    "sandbox_attack.py": SANDBOX_PROGRAM.read_text(),
-                    "orders.json": json.dumps(orders),
-                },
-            )
-            answer = run_attacks(gateway, token, created["id"], ATTACKS)
+            files = {
+                "jailbreak.py": BATTERY.read_text(),
+                "sandbox_attack.py": SANDBOX_PROGRAM.read_text(),
+                "orders.json": json.dumps(orders),
+            }
+            write_files(gateway, token, sandbox_id, files)
+            answer = run_attacks(gateway, token, sandbox_id, orders["attacks"])
             findings = findings_of(answer["stdout"], answer["exit_code"], answer["stderr"])
-            states = {name: sleeper.state() for name, sleeper in targets.items()}
+            states = aimed.sleeper_states()
             killed = set()
             for attack in RESOURCE_ATTACKS:
-                answer = run_attacks(gateway, token, created["id"], [attack])
+                answer = run_attacks(gateway, token, sandbox_id, [attack])
                 found = findings_of(answer["stdout"], answer["exit_code"], answer["stderr"])
                 if (
                     attack not in found
@@ -170,77 +128,26 @@ def siege(gateway, tmp_path_factory) -> Iterator[Siege]:
                 ):
                     killed.add(attack)
                 findings.update(found)
-            yield Siege(findings, killed, unsupported, planted, states)
+            yield Siege(findings, killed, unsupported, aimed.planted, states)
         finally:
-            gateway.request("POST", f"{SANDBOXES}/{created['id']}/terminate", {}, token)
-            victim.close()
-            for path in planted:
-                path.unlink(missing_ok=True)
+            gateway.request("POST", f"{SANDBOXES}/{sandbox_id}/terminate", {}, token)
 
 
-def test_no_secret_or_token_is_found_in_any_environment(siege):
-    assert_attack_failed(siege.findings, "steal_environ")
+class TestASandboxProgram(HostAttacks):
+    def test_a_fork_bomb_stops_at_the_process_limit(self, siege):
+        assert_limit_held(siege.findings, siege.killed, "fork_bomb", "count", PROCESSES - 1)
 
+    def test_the_workspace_stops_at_its_disk_quota(self, siege):
+        why = (
+            " (limits.disk_mb is not accepted: no quota)" if "disk_mb" in siege.unsupported else ""
+        )
+        assert_limit_held(siege.findings, siege.killed, "disk_fill", "written_mb", DISK_MB, why)
 
-def test_no_secret_or_token_is_on_any_command_line(siege):
-    assert_attack_failed(siege.findings, "steal_cmdline")
+    def test_tmp_counts_against_the_memory_limit(self, siege):
+        assert_limit_held(siege.findings, siege.killed, "tmpfs_fill", "written_mb", MEMORY_MB)
 
-
-def test_no_other_process_memory_can_be_read(siege):
-    assert_attack_failed(siege.findings, "read_foreign_memory")
-
-
-def test_host_files_cannot_be_read(siege):
-    assert_attack_failed(siege.findings, "read_host_files")
-
-
-def test_host_files_cannot_be_read_through_proc_root(siege):
-    assert_attack_failed(siege.findings, "read_host_files_via_proc_root")
-
-
-def test_the_store_cannot_be_opened_read_write(siege):
-    assert_attack_failed(siege.findings, "open_store_read_write")
-
-
-def test_host_files_cannot_be_written(siege):
-    finding = siege.findings.get("write_host_files")
-    assert finding is not None and "error" not in finding, f"write_host_files: {finding}"
-    written = [str(path) for path in siege.planted if path.exists()]
-    assert not written, f"ATTACK SUCCEEDED: write_host_files: the host has {written}"
-
-
-def test_no_signal_reaches_a_process_it_did_not_start(siege):
-    finding = siege.findings.get("signal_foreign_processes")
-    assert finding is not None and "error" not in finding, f"signal_foreign_processes: {finding}"
-    assert siege.sleepers == {"SIGKILL": "alive", "SIGSTOP": "alive"}, (
-        f"ATTACK SUCCEEDED: signal_foreign_processes: root sleepers now {siege.sleepers}; "
-        f"the attacker says {finding['detail']}"
-    )
-
-
-def test_no_nested_user_namespace_can_be_created(siege):
-    assert_attack_failed(siege.findings, "nested_user_namespace")
-
-
-def test_there_is_no_network(siege):
-    assert_attack_failed(siege.findings, "network_egress")
-
-
-def test_a_fork_bomb_stops_at_the_process_limit(siege):
-    assert_limit_held(siege.findings, siege.killed, "fork_bomb", "count", PROCESSES - 1)
-
-
-def test_the_workspace_stops_at_its_disk_quota(siege):
-    why = " (limits.disk_mb is not accepted: no quota)" if "disk_mb" in siege.unsupported else ""
-    assert_limit_held(siege.findings, siege.killed, "disk_fill", "written_mb", DISK_MB, why)
-
-
-def test_tmp_counts_against_the_memory_limit(siege):
-    assert_limit_held(siege.findings, siege.killed, "tmpfs_fill", "written_mb", MEMORY_MB)
-
-
-def test_memory_across_processes_stops_at_the_memory_limit(siege):
-    assert_limit_held(siege.findings, siege.killed, "memory_hog", "held_mb", MEMORY_MB)
+    def test_memory_across_processes_stops_at_the_memory_limit(self, siege):
+        assert_limit_held(siege.findings, siege.killed, "memory_hog", "held_mb", MEMORY_MB)
 
 
 def test_python_exec_code_cannot_create_a_nested_user_namespace(gateway):
