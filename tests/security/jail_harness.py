@@ -33,9 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
-from janus.config import CompetitorConfig
-from janus.platform.sandbox.models import RequestedLimits
 from janus.platform.tokens import PlatformTokens
 from tests.core.clirun import free_port, janus_env
 from tests.distributions import install_distribution
@@ -84,18 +83,11 @@ def require_jail_host() -> None:
         jail_feature_missing("no writable cgroup (v2, or v1 memory and pids controllers)")
 
 
-def supported_competitor_keys(**limits: Any) -> tuple[dict[str, Any], list[str]]:
-    """The ``[[competitors]]`` limit keys this gateway accepts, and those it does not (a
-    missing limit is an attack that succeeds, not a test that cannot run)."""
-    known = CompetitorConfig.model_fields
-    return (
-        {key: value for key, value in limits.items() if key in known},
-        [key for key in limits if key not in known],
-    )
-
-
-def supported_sandbox_limits(**limits: Any) -> tuple[dict[str, Any], list[str]]:
-    known = RequestedLimits.model_fields
+def supported(model: type[BaseModel], **limits: Any) -> tuple[dict[str, Any], list[str]]:
+    """The limit keys ``model`` (``CompetitorConfig``, the sandbox's ``RequestedLimits``)
+    accepts, and those it does not: a missing limit is an attack that succeeds, not a
+    test that cannot run."""
+    known = model.model_fields
     return (
         {key: value for key, value in limits.items() if key in known},
         [key for key in limits if key not in known],
@@ -136,7 +128,7 @@ def hostile_site(tmp_path_factory) -> Path:
 
 class FakeUpstream:
     """A test double of the upstream inference provider: answers every chat completion
-    and records the API key and body of each (so a call charged with a stolen token shows)."""
+    and records its path and body (so a call charged with a stolen token shows)."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from janus.config import CompetitorConfig
 from tests.security.jail_harness import (
     HostAttacks,
     Siege,
@@ -22,7 +23,7 @@ from tests.security.jail_harness import (
     assert_limit_held,
     hostile_site,  # noqa: F401 (a fixture)
     running_gateway,
-    supported_competitor_keys,
+    supported,
     targets,
 )
 
@@ -39,8 +40,8 @@ SIGKILL = -9  # a child's exit status as Python reports a SIGKILL
 @pytest.fixture(scope="module")
 def siege(hostile_site, tmp_path_factory) -> Iterator[Siege]:  # noqa: F811
     tmp_path = tmp_path_factory.mktemp("competitor-jail")
-    limits, unsupported = supported_competitor_keys(
-        memory_mb=MEMORY_MB, processes=PROCESSES, cpus=CPUS
+    limits, unsupported = supported(
+        CompetitorConfig, memory_mb=MEMORY_MB, processes=PROCESSES, cpus=CPUS
     )
     competitors = [
         {"id": "attacker", "kind": "subprocess", "plugin": "hostile", **limits},
@@ -73,7 +74,7 @@ def siege(hostile_site, tmp_path_factory) -> Iterator[Siege]:  # noqa: F811
         yield Siege(findings, killed, unsupported, aimed.planted, states)
 
 
-def unsupported(siege: Siege, key: str) -> str:
+def not_configurable(siege: Siege, key: str) -> str:
     """A note for a failure: the limit the attack ran against is not even configurable."""
     if key in siege.unsupported:
         return f" ([[competitors]] {key} is not a known key: no such limit)"
@@ -85,11 +86,11 @@ class TestASubprocessCompetitor(HostAttacks):
         assert_attack_failed(siege.findings, "forge_token")
 
     def test_a_fork_bomb_stops_at_the_process_limit(self, siege):
-        why = unsupported(siege, "processes")
+        why = not_configurable(siege, "processes")
         assert_limit_held(siege.findings, siege.killed, "fork_bomb", "count", PROCESSES - 1, why)
 
     def test_memory_stops_at_the_memory_limit(self, siege):
-        why = unsupported(siege, "memory_mb")
+        why = not_configurable(siege, "memory_mb")
         assert_limit_held(siege.findings, siege.killed, "memory_hog", "held_mb", MEMORY_MB, why)
 
     def test_the_cpu_limit_is_configurable(self, siege):

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from janus.platform.sandbox.models import RequestedLimits
 from tests.security.jail_harness import (
     BATTERY,
     SANDBOX_PROGRAM,
@@ -27,7 +28,7 @@ from tests.security.jail_harness import (
     assert_limit_held,
     hostile_site,  # noqa: F401 (a fixture)
     running_gateway,
-    supported_sandbox_limits,
+    supported,
     targets,
 )
 
@@ -86,7 +87,8 @@ def findings_of(stdout: str, exit_code: int, stderr: str) -> dict[str, dict[str,
 def siege(gateway, tmp_path_factory) -> Iterator[Siege]:
     tmp_path = tmp_path_factory.mktemp("sandbox-siege")
     token = gateway.token("attacker")
-    limits, unsupported = supported_sandbox_limits(
+    limits, unsupported = supported(
+        RequestedLimits,
         memory_mb=MEMORY_MB,
         processes=PROCESSES,
         disk_mb=DISK_MB,
