@@ -70,6 +70,7 @@ def install_distribution(package: Path, target: Path) -> Path:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    target.chmod(0o755)  # readable by others, as installations are (jails run as other uids)
     return target
 
 

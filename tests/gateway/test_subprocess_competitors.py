@@ -89,9 +89,7 @@ def probe_site(tmp_path_factory) -> str:
     package = build_distribution(
         tmp_path_factory.mktemp("probe-src"), "janus-probe", "1.0", {"probe_plugin": PROBE_PLUGIN}
     )
-    site = install_distribution(package, tmp_path_factory.mktemp("probe-site"))
-    site.chmod(0o755)  # an installation others may read, as the jail's uid is another user
-    return str(site)
+    return str(install_distribution(package, tmp_path_factory.mktemp("probe-site")))
 
 
 @pytest.fixture

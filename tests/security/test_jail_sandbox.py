@@ -49,8 +49,7 @@ KILLED = 128 + 9  # the exit code of a command ended by SIGKILL
 def gateway(hostile_site, tmp_path_factory) -> Iterator[Gateway]:  # noqa: F811
     sandbox = {
         "backend": "local",
-        "max_sandboxes_per_owner": PER_OWNER,
-        "local": {"max_sandboxes": MAX_SANDBOXES},
+        "local": {"max_sandboxes": MAX_SANDBOXES, "max_sandboxes_per_competitor": PER_OWNER},
     }
     tmp_path = tmp_path_factory.mktemp("sandbox-jail")
     with running_gateway(tmp_path, hostile_site, sandbox=sandbox) as running:

@@ -345,8 +345,20 @@ hold = bytearray(size)
 for offset in range(0, size, 4096):
     hold[offset] = 1
 print("holding", flush=True)
-sys.stdin.read()
+for _ in sys.stdin:  # each line asks: do you still hold it all? (a killed worker can't say)
+    print("holding" if sum(hold[::4096]) == size // 4096 else "lost", flush=True)
 """
+
+
+def _still_holding(worker: subprocess.Popen[str]) -> bool:
+    """Ask a worker whether it is alive and holding: a round trip, not a snapshot of its
+    state, which would count a worker the kernel is killing at that moment."""
+    try:
+        worker.stdin.write("?\n")
+        worker.stdin.flush()
+        return worker.stdout.readline().strip() == "holding"
+    except OSError:
+        return False
 
 
 def memory_hog(orders: Orders) -> Finding:
@@ -370,7 +382,7 @@ def memory_hog(orders: Orders) -> Finding:
             workers.append(worker)
             if worker.stdout.readline().strip() != "holding":
                 break  # it died: the limit held
-        alive = [worker for worker in workers if worker.poll() is None]
+        alive = [worker for worker in workers if _still_holding(worker)]
         held = len(alive) * worker_mb
     finally:
         for worker in workers:
