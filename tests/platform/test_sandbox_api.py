@@ -215,3 +215,11 @@ async def test_runaway_commands_are_stopped_and_the_gateway_stays_healthy(api):
     async with aiohttp.ClientSession() as session, session.get(api.gateway + "/health") as r:
         assert r.status == 200
     assert (await api.exec(sid, "echo alive"))["stdout"] == "alive\n"
+
+
+async def test_a_sandbox_lives_no_longer_than_the_request_that_opened_it(api):
+    """The token expires with its request (60 s here); the default TTL is 600 s."""
+    bound = (await api.call("POST", json={})).json()
+    assert 0 < bound["ttl_seconds"] <= 60
+    asked = (await api.call("POST", json={"ttl_seconds": 300})).json()
+    assert asked["ttl_seconds"] == 300  # asked for explicitly, within the maximum
