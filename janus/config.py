@@ -76,6 +76,9 @@ class CompetitorConfig(_Section):
     plugin: str | None = None
     isolate_network: bool = True
     startup_timeout_s: float = Field(60.0, gt=0)
+    # Variables of the gateway's environment a subprocess competitor may see: names, or
+    # prefixes ending in "_". A name that looks like a credential never passes.
+    pass_env: list[str] = Field(default_factory=list)
     # The jail's limits for a subprocess competitor: all its processes together.
     memory_mb: int = Field(2048, ge=128)
     processes: int = Field(256, ge=8)

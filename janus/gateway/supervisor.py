@@ -18,6 +18,7 @@ import contextlib
 import importlib.util
 import logging
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -38,6 +39,7 @@ _TMP_MB = 256
 # What a competitor's process may inherit from the gateway's environment, by name: how to
 # find its Python packages, and which plugins to load. Nothing else, whatever its name.
 INHERITED_ENV = ("PYTHONPATH", "JANUS_PLUGINS", "TZ")
+_CREDENTIAL = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|AUTH|DSN|DATABASE_URL", re.I)
 # TLS clients (httpx) load the CA bundle at creation; some libraries look up their user.
 PUBLIC_ETC = ("ssl", "ca-certificates", "passwd", "group")
 BASE_ENV = {
@@ -46,6 +48,10 @@ BASE_ENV = {
     "LANG": "C.UTF-8",
     "PYTHONDONTWRITEBYTECODE": "1",
 }
+
+
+def _allowed(name: str, pass_env: list[str]) -> bool:
+    return any(name.startswith(p) if p.endswith("_") else name == p for p in pass_env)
 
 
 def unix_url(socket_path: str, path: str = "") -> str:
@@ -76,11 +82,17 @@ def _python_paths() -> list[str]:
     return sorted({os.path.realpath(p) for p in candidates if p and os.path.isdir(p)})
 
 
-def child_environment(environ: dict[str, str], platform_url: str | None) -> dict[str, str]:
-    """A competitor's whole environment: fixed values, a few names passed through, and
-    where the platform is."""
+def child_environment(
+    environ: dict[str, str], platform_url: str | None, pass_env: list[str] = ()
+) -> dict[str, str]:
+    """A competitor's whole environment: fixed values, a few names passed through (those
+    of ``INHERITED_ENV`` and what its ``pass_env`` allows, never a credential's), and where
+    the platform is."""
     env = dict(BASE_ENV)
     env.update({name: environ[name] for name in INHERITED_ENV if name in environ})
+    for name, value in environ.items():
+        if _allowed(name, pass_env) and not _CREDENTIAL.search(name):
+            env[name] = value
     if platform_url:
         env["JANUS_PLATFORM_URL"] = platform_url
     return env
@@ -132,7 +144,7 @@ class Supervisor:
             binds.append(Bind(os.path.dirname(self.platform_socket)))
         return JailSpec(
             argv=serve,
-            env=child_environment(dict(os.environ), self.platform_url),
+            env=child_environment(dict(os.environ), self.platform_url, child.spec.pass_env),
             binds=tuple(binds),
             cwd="/tmp",
             tmp_mb=min(_TMP_MB, child.spec.memory_mb),

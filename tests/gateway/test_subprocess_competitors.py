@@ -162,6 +162,20 @@ async def test_credentials_in_the_gateways_environment_do_not_reach_it(probe_gat
     assert await ask(gateway, "env PATH") == "present"
 
 
+async def test_only_what_pass_env_allows_reaches_it_and_never_a_credential(
+    probe_gateway, monkeypatch
+):
+    monkeypatch.setenv("JANUS_PROBE_MODEL", "small")
+    monkeypatch.setenv("JANUS_PROBE_API_KEY", "must-not-leak")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:pw@db/janus")
+    monkeypatch.setenv("OTHER_SETTING", "not-asked-for")
+    gateway = probe_gateway(pass_env=["JANUS_PROBE_", "DATABASE_URL"])
+    assert await ask(gateway, "env JANUS_PROBE_MODEL") == "present"
+    assert await ask(gateway, "env JANUS_PROBE_API_KEY") == "absent"
+    assert await ask(gateway, "env DATABASE_URL") == "absent"  # a credential, named or not
+    assert await ask(gateway, "env OTHER_SETTING") == "absent"
+
+
 async def test_it_reaches_the_platform_over_the_unix_socket(probe_plugin, live, tmp_path):
     gateway = live.gateway(
         {},
