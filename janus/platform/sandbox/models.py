@@ -33,7 +33,7 @@ class Limits(BaseModel):
     cpu_seconds: int = Field(ge=1)
     memory_mb: int = Field(ge=64)  # every process of the sandbox together, /tmp included
     processes: int = Field(ge=2)
-    disk_mb: int = Field(ge=8)  # the workspace's size
+    disk_mb: int = Field(512, ge=8)  # the workspace's size (optional in older config files)
     file_size_mb: int = Field(ge=1)
     open_files: int = Field(ge=16)
     wall_timeout_s: float = Field(gt=0)
