@@ -11,6 +11,10 @@ until the next chunk shows whether it is harmless, so most chunks pass untouched
 recognised as such from their raw bytes, without being parsed (the stream relay's hot path).
 With ``extra_patterns``, whose beginnings cannot be known, the last ``window_chars`` of
 each text are held back instead.
+
+Keys written to slip past a scan (invisible characters inside, fullwidth letters, one
+character at a time with spaces between) are searched for in a folded view of the text
+(``folding``) and redacted over their original span.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from janus.builtin.guardrails.folding import KEY_DISGUISE, fold
 from janus.hookspecs import hookimpl
 from janus.interfaces import Phase, RequestContext, StreamState
 from janus.redaction import StreamRedaction
@@ -107,8 +112,14 @@ class SecretScan(StreamRedaction):
         # anywhere) or a text slot ending in what may become one. It starts with plain
         # literals, so the engine skips ahead; the full pattern, with its look-behind at
         # every position, costs several times as much per chunk.
+        # A key spelled out with spaces starts with two characters standing apart ("s k"),
+        # and a text slot ending in a lone first character and a space may start one.
         firsts = [lead for lead, _ in formats] + [secret[:_MIN_SECRET_CHARS] for secret in secrets]
-        attention = [*map(re.escape, firsts)] + ([f'{_RAW_TEXT_VALUE}{tail}"'] if tails else [])
+        spaced = [rf"{re.escape(f[0])}[ \t]+{re.escape(f[1])}(?=[ \t\"])" for f in firsts]
+        lone = "[" + "".join(sorted({re.escape(f[0]) for f in firsts})) + "]"
+        ends = f'(?:{tail}|(?<![^ \t"]){lone}[ \t]+)"'
+        attention = [*map(re.escape, firsts), *spaced]
+        attention += [f"{_RAW_TEXT_VALUE}{ends}"] if tails else []
         self._raw_attention = re.compile("|".join(attention).encode()) if alternatives else None
 
     def passes_unchanged(self, data: bytes, state: StreamState) -> bool:
@@ -118,6 +129,8 @@ class SecretScan(StreamRedaction):
             return True
         if self._window or b"\\" in data or self.holds_text(state):
             return False  # escapes could spell a key; held text continues in this chunk
+        if not data.isascii() and KEY_DISGUISE.search(data.decode(errors="replace")):
+            return False  # invisible or fullwidth characters may hide a key
         return self._raw_attention.search(data) is None
 
     def redact(self, text: str, before: str = "", *, final: bool) -> tuple[str, str, int]:
@@ -125,19 +138,21 @@ class SecretScan(StreamRedaction):
         is the character sent just before it. Returns (send, hold, redactions)."""
         if self._pattern is None:
             return text, "", 0
-        full, base = before + text, len(before)
-        cut = len(full) if final else self._first_unsafe(full, base)
-        out, position, count = [], base, 0
-        for match in self._pattern.finditer(full, base):
+        full = before + text
+        view = fold(full)  # matches and holds are found in the view, cut in the original
+        seen, base = view.text, view.view_index(len(before))
+        cut = len(seen) if final else self._first_unsafe(seen, base)
+        out, position, count = [], len(before), 0
+        for match in self._pattern.finditer(seen, base):
             if match.start() >= cut:
                 break
-            still_growing = match.end() == len(full) and not final
+            still_growing = match.end() == len(seen) and not final
             if still_growing and match.end() - match.start() < _MAX_HOLD:
                 cut = match.start()
                 break
-            out += (full[position : match.start()], REDACTED)
-            position, count = match.end(), count + 1
-        cut = max(cut, position)
+            out += (full[position : view.start(match.start())], REDACTED)
+            position, count = view.end(match.end()), count + 1
+        cut = max(len(full) if cut >= len(seen) else view.start(cut), position)
         out.append(full[position:cut])
         return "".join(out), full[cut:], count
 
