@@ -59,10 +59,14 @@ _DISGUISED = re.compile(_class(_CHANGED))
 # Characters that can hide part of a key: invisible ones and those NFKC turns into ASCII
 # letters, digits, ``_.-`` or a space. What the raw fast path looks for in non-ASCII data.
 KEY_DISGUISE = re.compile(_class(_KEYISH))
-# Characters standing alone, spelling out a word: two or more with the gaps between them
-# and the gap to the next word (``s k - p r o j-x`` is ``sk-proj-x`` in the view), or one
-# before the end of the text, where the next piece of a stream may continue it.
-_SPELLED = re.compile(r"(?<!\S)\S(?:(?:\s+\S(?!\S))+(?:\s+(?=\S)|\s+\Z)?|\s+\Z)")
+# Characters standing alone, spelling out a word (``s k - p``), each after whitespace (the
+# text is searched with a space in front): four or more (no key or secret is shorter, and
+# ``x = 1`` stays as it is) anywhere, and one to three at the end, where the next piece of
+# a stream may continue them. Plain patterns: a look-behind at every position, or a
+# look-ahead for the end, would cost several times more.
+_SPELLED = re.compile(r"\s\S(?:\s+\S(?!\S)){3,}")
+_SPELLED_AT_END = re.compile(r"\s(\S(?:\s+\S(?!\S)){0,2})\s*\Z")
+_END_CHARS = 64  # how far from the end such a short run is looked for
 _GAP = re.compile(r"\s+")
 
 
@@ -149,11 +153,25 @@ def _disguises(text: str) -> Iterator[tuple[int, int, str]]:
         yield match.start(), match.end(), _fold_char(match.group())
 
 
-def _gaps(text: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, "") of each gap in a word spelled out one character at a time."""
-    for run in _SPELLED.finditer(text):
-        for gap in _GAP.finditer(text, run.start(), run.end()):
-            yield gap.start(), gap.end(), ""
+def _gaps(text: str, more_to_come: bool) -> Iterator[tuple[int, int, str]]:
+    """(start, end, "") of each gap to close: those between characters spelling out a word,
+    and those joining it to the words on either side (``key=p l a t-x`` is ``key=plat-x``)
+    or to the end of the text. With ``more_to_come`` a short run at the end counts too, but
+    is not joined to the word before it."""
+    padded, done = " " + text, 0  # ``padded``'s index i + 1 is ``text``'s i
+    runs = [(run.start(), run.end() - 1, True) for run in _SPELLED.finditer(padded)]
+    last_end = max(runs[-1][1] if runs else 0, len(text) - _END_CHARS)
+    if more_to_come and (at_end := _SPELLED_AT_END.search(padded, last_end)):
+        runs.append((at_end.start(1) - 1, at_end.end(1) - 1, False))
+    for first, last, join_before in runs:
+        before = len(text[done:first].rstrip())
+        if join_before and 0 < before < first - done:  # a word just before it
+            yield done + before, first, ""
+        yield from ((gap.start(), gap.end(), "") for gap in _GAP.finditer(text, first, last))
+        done = last
+        if after := _GAP.match(text, last):  # to the next word, or to the end
+            yield after.start(), after.end(), ""
+            done = after.end()
 
 
 def _replace(text: str, replacements: Iterator[tuple[int, int, str]]) -> Folded | None:
@@ -181,10 +199,17 @@ def _replace(text: str, replacements: Iterator[tuple[int, int, str]]) -> Folded 
     return Folded("".join(view), view_at, original_at, original_end, copied)
 
 
-def fold(text: str) -> View:
-    """The view of ``text`` a secret scan should search, mapped back to ``text``."""
+def fold(text: str, *, more_to_come: bool = False) -> View:
+    """The view of ``text`` a secret scan should search, mapped back to ``text``;
+    ``more_to_come``: text of a stream that may go on."""
     inner = None if text.isascii() else _replace(text, _disguises(text))
-    outer = _replace(inner.text if inner else text, _gaps(inner.text if inner else text))
+    spaced = inner.text if inner else text
+    padded = " " + spaced
+    if not _SPELLED.search(padded) and not (
+        more_to_come and _SPELLED_AT_END.search(padded, max(0, len(spaced) - _END_CHARS))
+    ):  # the common case, without building anything
+        return inner or _Same(text)
+    outer = _replace(spaced, _gaps(spaced, more_to_come))
     if inner is None:
         return outer or _Same(text)
     return _Composed(outer, inner) if outer else inner
