@@ -94,7 +94,8 @@ class SecretScan(StreamRedaction):
         )
         formats = KEY_FORMATS if settings.key_formats else ()
         shapes = [re.escape(lead) + rest for lead, rest in formats] + settings.extra_patterns
-        self._shapes, self._leads = shapes, [lead for lead, _ in formats]
+        # Whether the pattern and the tail have key formats, which must start a word.
+        self._pattern_words, self._tail_words = bool(shapes), bool(formats)
         alternatives = [re.escape(secret) for secret in secrets]
         if shapes:
             alternatives.append(f"(?P<{_KEY_GROUP}>" + "|".join(shapes) + ")")
@@ -148,7 +149,7 @@ class SecretScan(StreamRedaction):
         seen, base = view.text, view.view_index(len(before))
         cut = len(seen) if final else self._first_unsafe(view, full, base)
         out, position, count = [], len(before), 0
-        while (match := _find(self._pattern, bool(self._shapes), view, full, base)) is not None:
+        while (match := _find(self._pattern, self._pattern_words, view, full, base)) is not None:
             if match.start() >= cut:
                 break
             still_growing = match.end() == len(seen) and not final
@@ -168,7 +169,7 @@ class SecretScan(StreamRedaction):
         if self._window:
             return max(base, len(seen) - self._window)
         start = max(base, len(seen) - _MAX_HOLD)
-        tail = _find(self._tail, bool(self._leads), view, full, start) if self._tail else None
+        tail = _find(self._tail, self._tail_words, view, full, start) if self._tail else None
         return max(base, tail.start()) if tail else len(seen)
 
     def redact_piece(self, text: str, before: str, final: bool) -> tuple[str, str, int]:
