@@ -7,6 +7,7 @@ models only check what the gateway itself relies on and give precise 400s for th
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
@@ -213,7 +214,7 @@ _TYPE_NAMES = frozenset({"str", "int", "float", "bool", "dict", "list", "none"})
 def parse_chat_request(body: bytes) -> ChatCompletionRequest:
     """Parse and validate a client's body, or raise the 400 that says what is wrong."""
     try:
-        return ChatCompletionRequest.model_validate_json(body)
+        chat = ChatCompletionRequest.model_validate_json(body)
     except ValidationError as exc:
         errors = exc.errors()
         if errors and errors[0]["type"] == "json_invalid":
@@ -223,6 +224,47 @@ def parse_chat_request(body: bytes) -> ChatCompletionRequest:
             ) from None
         message, param = describe_validation_error(errors)
         raise invalid_request(f"Invalid request: {message}", param=param) from None
+    reject_duplicate_keys(body)
+    return chat
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        raise _DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))
+    return obj
+
+
+# One decoder for every request: json.loads(..., object_pairs_hook=) builds a new one per
+# call, which costs more than the check.
+_UNIQUE_KEYS = json.JSONDecoder(object_pairs_hook=_unique_object)
+
+
+def reject_duplicate_keys(body: bytes) -> None:
+    """400 if any object of the (valid JSON) ``body`` has a key twice.
+
+    The body is forwarded byte for byte, and parsers disagree on which value of a repeated
+    key counts: ours takes the last, a competitor's may take the first. A body where they
+    could differ (a ``max_tokens`` under the ``client-auth`` cap, then one above it) is
+    refused rather than guessed at.
+    """
+    try:
+        _UNIQUE_KEYS.decode(body.decode())
+    except _DuplicateKey as exc:
+        raise invalid_request(
+            f"The request body has the key '{str(exc)[:100]}' more than once in one object; "
+            "send each key once.",
+            code="duplicate_key",
+        ) from None
+    except (ValueError, RecursionError) as exc:  # what the validator accepted, json refuses
+        raise invalid_request(
+            f"The request body is not valid JSON: {exc}", code="invalid_json"
+        ) from None
 
 
 class ErrorBody(_Open):

@@ -56,7 +56,10 @@ def is_admin(request: web.Request, admin_key: str) -> bool:
     """Whether the request carries ``admin_key`` as its bearer token."""
     authorization = request.headers.get("Authorization", "")
     presented = authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
-    return bool(presented) and hmac.compare_digest(presented.encode(), admin_key.encode())
+    # Header values may hold any text (undecodable bytes as surrogates); a key is ASCII.
+    if not presented or not presented.isascii():
+        return False
+    return hmac.compare_digest(presented.encode(), admin_key.encode())
 
 
 def require_admin(request: web.Request, admin_key: str) -> None:

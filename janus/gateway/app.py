@@ -174,8 +174,8 @@ def _sandbox_reader(platform: web.Application) -> SandboxReader | None:
     if backend is None:
         return None
 
-    async def read(sandbox_id: str, path: str, max_bytes: int) -> tuple[bytes, str]:
-        return await backend.read_artifact(sandbox_id, path, max_bytes=max_bytes)
+    async def read(owner: str, sandbox_id: str, path: str, max_bytes: int) -> tuple[bytes, str]:
+        return await backend.read_artifact(owner, sandbox_id, path, max_bytes=max_bytes)
 
     return read
 

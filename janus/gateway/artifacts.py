@@ -18,6 +18,7 @@ import hmac
 import re
 import secrets
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 from janus.config import ArtifactsConfig
 from janus.errors import JanusError
+from janus.platform.tokens import owner_of
 from janus.store import ArtifactRecord, Store
 
 SANDBOX_ARTIFACT_PATH = re.compile(
@@ -35,8 +37,31 @@ _DATA_URL = re.compile(
     r"data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?);base64,", re.ASCII
 )
 
-# (sandbox id, path inside /workspace/artifacts, max bytes) → (bytes, mime type)
-SandboxReader = Callable[[str, str, int], Awaitable[tuple[bytes, str]]]
+# (owner, sandbox id, path inside /workspace/artifacts, max bytes) → (bytes, mime type);
+# a sandbox of another owner is "not found", exactly like one that does not exist.
+SandboxReader = Callable[[str, str, str, int], Awaitable[tuple[bytes, str]]]
+# A media type with optional parameters, in printable ASCII: it becomes a Content-Type
+# header on download, so nothing in it may end or add a header.
+_MIME_TYPE = re.compile(
+    r'[\w.+-]+/[\w.+-]+(?:[ \t]*;[ \t]*[\w.+-]+=(?:[\w.+-]+|"[ !#-\[\]-~]*"))*',
+    re.ASCII,
+)
+_MAX_NAME_CHARS = 255
+
+
+def valid_mime_type(text: str) -> bool:
+    return len(text) <= _MAX_NAME_CHARS and _MIME_TYPE.fullmatch(text) is not None
+
+
+def safe_display_name(name: str) -> str:
+    """A competitor's artifact name as a file name that cannot break a header: control,
+    format and separator characters (CR and LF among them) and path separators become
+    ``_``; at most 255 characters."""
+    cleaned = "".join(
+        "_" if c in "/\\" or (unicodedata.category(c)[0] in "CZ" and c != " ") else c
+        for c in name[:_MAX_NAME_CHARS]
+    ).strip()
+    return cleaned or "artifact"
 
 
 class ArtifactRejected(Exception):
@@ -54,6 +79,10 @@ class UrlSigner:
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:32]
 
     def valid(self, artifact_id: str, expires: int, signature: str) -> bool:
+        # Any text can arrive in a URL; signatures and our ids are ASCII (and
+        # compare_digest refuses other strings).
+        if not (artifact_id.isascii() and signature.isascii()):
+            return False
         return hmac.compare_digest(self.sign(artifact_id, expires), signature)
 
 
@@ -75,16 +104,24 @@ class Artifacts:
     async def rehost(
         self, descriptor: dict[str, Any], *, request_id: str, competitor_id: str, origin: str
     ) -> dict[str, Any]:
-        """The descriptor the client sees: same artifact, bytes verified, URL of ours."""
+        """The descriptor the client sees: same artifact, bytes verified, URL of ours.
+
+        Sandbox artifacts are read only from sandboxes of ``competitor_id`` for this
+        request (``request_id`` is the gateway's own), as its platform token owns them.
+        """
         source = descriptor.get("url")
         if not isinstance(source, str) or not source:
             raise ArtifactRejected("an artifact has no url")
-        data, detected_mime = await self._fetch(source)
+        data, detected_mime = await self._fetch(source, owner_of(competitor_id, request_id))
         mime_type = str(descriptor.get("mime_type") or detected_mime or "application/octet-stream")
+        if not valid_mime_type(mime_type):
+            raise ArtifactRejected(f"artifact mime_type {mime_type[:100]!r} is not a media type")
         self._check(descriptor, data, mime_type)
         digest = hashlib.sha256(data).hexdigest()
         now = int(time.time())
-        name = str(descriptor.get("display_name") or Path(urlsplit(source).path).name or "artifact")
+        name = safe_display_name(
+            str(descriptor.get("display_name") or Path(urlsplit(source).path).name or "")
+        )
         if source.startswith("data:") and len(data) <= self.settings.inline_max_bytes:
             url, artifact_id, expires = source, str(descriptor.get("id") or digest[:16]), None
         else:
@@ -118,7 +155,7 @@ class Artifacts:
             "url": url,
         }
 
-    async def _fetch(self, source: str) -> tuple[bytes, str | None]:
+    async def _fetch(self, source: str, owner: str) -> tuple[bytes, str | None]:
         if source.startswith("data:"):
             return _decode_data_url(source, self.settings.max_bytes)
         match = SANDBOX_ARTIFACT_PATH.search(urlsplit(source).path)
@@ -129,7 +166,7 @@ class Artifacts:
             )
         try:
             return await self.read_from_sandbox(
-                match["sandbox"], unquote(match["path"]), self.settings.max_bytes
+                owner, match["sandbox"], unquote(match["path"]), self.settings.max_bytes
             )
         except (JanusError, LookupError, ValueError, OSError) as exc:
             raise ArtifactRejected(f"artifact {source[:100]!r} cannot be read: {exc}") from exc

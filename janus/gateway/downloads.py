@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import quote
 
 from aiohttp import web
 
 from janus.errors import JanusError
+from janus.gateway.artifacts import safe_display_name, valid_mime_type
 from janus.gateway.keys import ARTIFACTS
 from janus.store import ArtifactRecord
 
 _CACHE = "private, max-age=3600"
+_EXPIRES = re.compile(r"[0-9]{1,15}")  # ASCII digits only: int() would take any script's
 
 
 def _not_found(artifact_id: str) -> JanusError:
@@ -21,10 +24,10 @@ def _not_found(artifact_id: str) -> JanusError:
 async def serve_artifact(request: web.Request) -> web.StreamResponse:
     artifact_id = request.match_info["artifact_id"]
     artifacts = request.app[ARTIFACTS]
-    try:
-        expires = int(request.query.get("expires", ""))
-    except ValueError:
-        raise _bad_link() from None
+    expires_text = request.query.get("expires", "")
+    if _EXPIRES.fullmatch(expires_text) is None:
+        raise _bad_link()
+    expires = int(expires_text)
     if not artifacts.signer.valid(artifact_id, expires, request.query.get("signature", "")):
         raise _bad_link()
     # A genuine link that ran out is 410 even once the sweep has deleted the artifact.
@@ -41,12 +44,15 @@ async def serve_artifact(request: web.Request) -> web.StreamResponse:
 
 
 def _headers(record: ArtifactRecord) -> dict[str, str]:
-    ascii_name = record.display_name.encode("ascii", "replace").decode().replace('"', "'")
-    disposition = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(record.display_name)}"
-    )
+    """Headers from what the store holds, cleaned again: a row stored before names and
+    types were checked at intake must not break (or add to) the response's headers."""
+    name = safe_display_name(record.display_name)
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return {
-        "Content-Type": record.mime_type,
+        "Content-Type": record.mime_type
+        if valid_mime_type(record.mime_type)
+        else "application/octet-stream",
         "X-Content-SHA256": record.sha256,
         "Content-Disposition": disposition,
         "Cache-Control": _CACHE,

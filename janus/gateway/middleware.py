@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import re
+import secrets
 
 from aiohttp import web
 
@@ -16,6 +16,9 @@ from janus.gateway.relay import CLIENT_CLOSED_STATUS
 from janus.platform.app import PREFIX as PLATFORM_PREFIX
 
 REQUEST_ID_HEADER = "X-Request-Id"
+# The gateway's own id of the request, on every response (the client may have chosen the
+# X-Request-Id echoed beside it).
+GATEWAY_REQUEST_ID_HEADER = "X-Janus-Request-Id"
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 log = logging.getLogger("janus.gateway")
 
@@ -23,8 +26,13 @@ _HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed", 413: "request_
 
 
 def new_request_id() -> str:
-    """128 random bits as hex. Not a secret, so no urandom syscall per request."""
-    return f"{random.getrandbits(128):032x}"
+    """128 bits from the OS's random source, as hex.
+
+    This id keys the request's platform tokens, sandboxes, meters and artifacts, so it is
+    never the client's: two requests sending the same ``X-Request-Id`` must not share
+    them, and nobody may predict another request's id from the ids they were shown.
+    """
+    return secrets.token_hex(16)
 
 
 def error_response(error: JanusError) -> web.Response:
@@ -38,9 +46,13 @@ def error_response(error: JanusError) -> web.Response:
 
 @web.middleware
 async def observe(request: web.Request, handler) -> web.StreamResponse:
-    supplied = request.headers.get(REQUEST_ID_HEADER, "")
-    request_id = supplied if _SAFE_REQUEST_ID.fullmatch(supplied) else new_request_id()
-    record = RequestRecord(request_id, request.method, request.path)
+    supplied = request.headers.get(REQUEST_ID_HEADER)
+    record = RequestRecord(
+        new_request_id(),
+        request.method,
+        request.path,
+        client_request_id=supplied if supplied and _SAFE_REQUEST_ID.fullmatch(supplied) else None,
+    )
     request[RECORD] = record
     response: web.StreamResponse | None = None
     try:
@@ -113,7 +125,9 @@ def only_platform_on(socket_path: str):
 
 
 async def add_request_id(request: web.Request, response: web.StreamResponse) -> None:
-    """``on_response_prepare`` signal: covers plain and streamed responses alike."""
+    """``on_response_prepare`` signal: covers plain and streamed responses alike. The
+    client's own id is only echoed; the gateway's comes beside it."""
     record = request.get(RECORD)
     if record is not None:
-        response.headers[REQUEST_ID_HEADER] = record.request_id
+        response.headers[REQUEST_ID_HEADER] = record.client_request_id or record.request_id
+        response.headers[GATEWAY_REQUEST_ID_HEADER] = record.request_id

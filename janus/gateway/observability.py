@@ -93,9 +93,10 @@ class Metrics:
 class RequestRecord:
     """Everything the access log line and the metrics say about one request."""
 
-    request_id: str
+    request_id: str  # the gateway's own, never the client's
     method: str
     path: str
+    client_request_id: str | None = None  # the client's X-Request-Id, if safe to log
     started: float = field(default_factory=time.perf_counter)
     competitor: str | None = None
     stream: bool | None = None
@@ -123,6 +124,7 @@ class RequestRecord:
         # Built by hand: dataclasses.asdict deep-copies and cost ~15 µs per request.
         return {
             "request_id": self.request_id,
+            "client_request_id": self.client_request_id,
             "method": self.method,
             "path": self.path,
             "competitor": self.competitor,

@@ -86,9 +86,9 @@ if TYPE_CHECKING:  # the sandbox package imports this module; only type checkers
 class SandboxBackend(Backend, Protocol):
     """Sandboxes a competitor creates and runs commands in (Sandy-compatible subset).
 
-    Every call but ``read_artifact`` names the caller's ``owner`` (``Grant.owner``); a
-    sandbox of another owner, an unknown, expired or terminated one raise the same 404
-    ``JanusError`` (code ``sandbox_not_found``). Paths are relative to ``/workspace``,
+    Every call names the caller's ``owner`` (``Grant.owner``); a sandbox of another
+    owner, an unknown, expired or terminated one raise the same 404 ``JanusError`` (code
+    ``sandbox_not_found``). Paths are relative to ``/workspace``,
     already checked by ``janus.platform.sandbox.paths``.
     """
 
@@ -111,6 +111,9 @@ class SandboxBackend(Backend, Protocol):
     async def terminate(self, owner: str, sandbox_id: str) -> None:
         """Stop every command and remove the sandbox with all its files."""
 
-    async def read_artifact(self, sandbox_id: str, path: str, max_bytes: int) -> tuple[bytes, str]:
+    async def read_artifact(
+        self, owner: str, sandbox_id: str, path: str, max_bytes: int
+    ) -> tuple[bytes, str]:
         """Bytes and MIME type of ``/workspace/artifacts/{path}``, for the gateway to re-host
-        an artifact URL: no owner check (the caller is the gateway, not a competitor)."""
+        an artifact URL of a competitor's answer; ``owner`` is that competitor's grant
+        owner for the request, so it can only hand over files of its own sandboxes."""

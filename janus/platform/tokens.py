@@ -20,6 +20,12 @@ PLATFORM_URL_HEADER = "X-Janus-Platform-Url"
 _PREFIX = "jpt1"
 
 
+def owner_of(competitor_id: str, request_id: str | None) -> str:
+    """Who owns what a grant creates: one competitor's work for one request (the gateway's
+    request id, never the client's), or ``<competitor>/*`` for its standing key."""
+    return f"{competitor_id}/{request_id or '*'}"
+
+
 @dataclass(frozen=True, slots=True)
 class Grant:
     """Who may spend what: a request of a competitor, or a competitor's standing key."""
@@ -31,7 +37,7 @@ class Grant:
     @property
     def owner(self) -> str:
         """What owns resources created under this grant (sandboxes, for instance)."""
-        return f"{self.competitor_id}/{self.request_id or '*'}"
+        return owner_of(self.competitor_id, self.request_id)
 
 
 def platform_secret(secret_env: str, environ=os.environ) -> bytes:
@@ -85,7 +91,10 @@ class PlatformTokens:
         return f"{_PREFIX}.{claims}.{self._sign(claims)}"
 
     def verify(self, token: str, now: float | None = None) -> Grant | None:
-        """The grant behind a live token or a competitor key; None for anything else."""
+        """The grant behind a live token or a competitor key; None for anything else
+        (non-ASCII text included: no token or key has any)."""
+        if not token.isascii():
+            return None
         if token.startswith(_PREFIX + "."):
             return self._verify_token(token, time.time() if now is None else now)
         competitor_id = self._keys.get(hashlib.sha256(token.encode()).digest())

@@ -30,12 +30,15 @@ async def test_answer_is_returned_unchanged(live):
 async def test_competitor_receives_request_id_but_not_client_credentials(live):
     competitor, url = live.competitor(answer(completion("x")))
     gateway = live.gateway({"a": url})
-    await post(
+    _, _, headers = await post(
         gateway,
         chat_body("a", stream=False),
         headers={"Authorization": "Bearer client-secret", "X-Request-Id": "req-42"},
     )
-    assert competitor.headers[0]["X-Request-Id"] == "req-42"
+    # The client's id is echoed to it; the competitor gets the gateway's own.
+    echoed = {name.lower(): value for name, value in headers.items()}
+    assert echoed["x-request-id"] == "req-42"
+    assert competitor.headers[0]["X-Request-Id"] == echoed["x-janus-request-id"] != "req-42"
     assert "Authorization" not in competitor.headers[0]
 
 

@@ -88,8 +88,9 @@ async def test_one_json_log_line_per_request(live, caplog):
         await stream_chat(gateway, chat_body(), headers={"X-Request-Id": "log-me"})
         await stream_chat(gateway, chat_body("missing"), headers={"X-Request-Id": "log-404"})
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "janus.access"]
-    by_id = {line["request_id"]: line for line in lines}
+    by_id = {line["client_request_id"]: line for line in lines}
     assert len(lines) == 2 and set(by_id) == {"log-me", "log-404"}
+    assert all(len(line["request_id"]) == 32 for line in lines)  # the gateway's own
     ok = by_id["log-me"]
     assert ok["competitor"] == "a" and ok["status"] == 200 and ok["stream"] is True
     assert ok["ttft_s"] > 0 and ok["max_gap_s"] >= 0.05 and ok["bytes_out"] > 0

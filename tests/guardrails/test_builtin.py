@@ -385,6 +385,11 @@ async def test_chunks_that_start_no_secret_are_relayed_byte_for_byte(live):
         ("id AKI", "AKI"),
         ("the task", ""),  # "sk" inside a word starts no key
         ("value plat", "plat"),  # the beginning of a configured secret
+        ("look: s ", "s "),  # may go on as "s k - ..."
+        ("look: s k - p r", "s k - p r"),
+        ("look: \uff53\uff4b", "\uff53\uff4b"),  # fullwidth "sk"
+        ("look: sk\u200b", "sk\u200b"),
+        ("x = 1 and y", ""),
     ],
 )
 def test_only_text_that_may_become_a_secret_is_held_back(text, held):
@@ -405,8 +410,35 @@ def test_the_raw_fast_path_declines_whatever_needs_a_look():
     assert not scan.passes_unchanged(raw("ends with s"), state)
     assert not scan.passes_unchanged(raw("line\nbreak"), state)  # escapes: parse it
     assert not scan.passes_unchanged(raw("platform-xyz-1"), state)
+    assert scan.passes_unchanged(raw("his kids are fine"), state)
+    assert not scan.passes_unchanged(raw("ends with s "), state)  # may be spelled out
+    assert not scan.passes_unchanged(raw("key s k - p"), state)
+
+    def utf8(text: str) -> bytes:  # as a competitor may send it: no \u escapes
+        return json.dumps({"choices": [{"delta": {"content": text}}]}, ensure_ascii=False).encode()
+
+    assert scan.passes_unchanged(utf8("caf\u00e9 na\u00efve \u4f60\u597d"), state)
+    assert not scan.passes_unchanged(utf8("s\u200bk-"), state)  # zero-width space
+    assert not scan.passes_unchanged(utf8("\uff53\uff4b"), state)  # fullwidth
     with_extra = SecretScan(SecretScan.Settings(extra_patterns=["secret-[0-9]+"]), environ={})
     assert not with_extra.passes_unchanged(raw("hello world"), state)
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        (f"a {OPENAI[:3]}\u200b{OPENAI[3:]} b", "a [REDACTED] b"),
+        (f"a {OPENAI[:5]}\u00ad\u2060{OPENAI[5:]} b", "a [REDACTED] b"),
+        ("a " + "".join(chr(ord(c) + 0xFEE0) for c in GITHUB) + " b", "a [REDACTED] b"),
+        (f"a {' '.join(GITHUB)} , b", "a [REDACTED] , b"),
+        (f"key={' '.join('platform-xyz-1')}!", "key=[REDACTED]!"),
+        ("a b c d e f g h i j k l m n o p", "a b c d e f g h i j k l m n o p"),
+        ("the task-" + "x" * 30, "the task-" + "x" * 30),
+    ],
+)
+def test_disguised_secrets_are_redacted_over_their_original_span(text, redacted):
+    scan = SecretScan(SecretScan.Settings(), environ={"JANUS_PLATFORM_SECRET": "platform-xyz-1"})
+    assert scan.redact(text, final=True)[0] == redacted
 
 
 async def test_non_stream_answer_is_redacted(live):

@@ -243,7 +243,9 @@ async def test_each_violation_is_one_security_log_line(live, caplog):
     _, url = live.competitor(answer(completion("hi")))
     gateway = gateway_with(live, url, {"r": Recorder({"request"}, block_on="request")})
     with caplog.at_level(logging.WARNING, logger="janus.security"):
-        await post(gateway, chat_body(stream=False), headers={"X-Request-Id": "req-42"})
+        _, _, headers = await post(
+            gateway, chat_body(stream=False), headers={"X-Request-Id": "req-42"}
+        )
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "janus.security"]
     assert lines == [
         {
@@ -251,7 +253,7 @@ async def test_each_violation_is_one_security_log_line(live, caplog):
             "guardrail": "r",
             "action": "block",
             "phase": "request",
-            "request_id": "req-42",
+            "request_id": headers["X-Janus-Request-Id"],  # the gateway's, not the client's
             "client_address": "127.0.0.1",
             "client_key": None,
             "code": "no",

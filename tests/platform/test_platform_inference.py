@@ -114,15 +114,16 @@ async def test_each_competitor_gets_its_own_token_bound_to_the_request(
         {"a": url}, platform=platform_settings(tmp_path), plugins=(ScriptedInferencePlugin(),)
     )
     async with aiohttp.ClientSession() as session:
-        await (
-            await session.post(
-                gateway + "/v1/chat/completions",
-                json=chat_body("a", stream=False),
-                headers={"X-Request-Id": "bound-1"},
-            )
-        ).read()
+        response = await session.post(
+            gateway + "/v1/chat/completions",
+            json=chat_body("a", stream=False),
+            headers={"X-Request-Id": "bound-1"},
+        )
+        await response.read()
     grant = platform_tokens.verify(competitor.headers[0]["X-Janus-Platform-Token"])
-    assert (grant.competitor_id, grant.request_id) == ("a", "bound-1")
+    # Bound to the gateway's id of the request, never to the one the client chose.
+    assert (grant.competitor_id, grant.request_id) == ("a", response.headers["X-Janus-Request-Id"])
+    assert grant.request_id != "bound-1"
     assert grant.expires_at > time.time()
 
 

@@ -363,10 +363,17 @@ async def test_files_round_trip_and_artifacts_are_readable_by_the_gateway(backen
     result = await run(backend, sandbox, "cp deep/dir/data.bin artifacts/plot.png && id -u")
     if AS_ROOT:
         assert int(result["stdout"]) == sandbox.uid  # files written for it are its own
-    assert await backend.read_artifact(sandbox.id, "plot.png", 10_000) == (png, "image/png")
+    assert await backend.read_artifact(OWNER, sandbox.id, "plot.png", 10_000) == (png, "image/png")
     with pytest.raises(JanusError) as caught:
-        await backend.read_artifact(sandbox.id, "plot.png", 100)
+        await backend.read_artifact(OWNER, sandbox.id, "plot.png", 100)
     assert (caught.value.status, caught.value.code) == (413, "file_too_large")
+    # To another owner the sandbox does not exist: same 404 as an unknown id, no size.
+    with pytest.raises(JanusError) as foreign:
+        await backend.read_artifact("intruder/r", sandbox.id, "plot.png", 100)
+    with pytest.raises(JanusError) as unknown:
+        await backend.read_artifact("intruder/r", "sb_unknown", "plot.png", 100)
+    assert (foreign.value.status, foreign.value.code) == (404, "sandbox_not_found")
+    assert foreign.value.message == unknown.value.message.replace("sb_unknown", sandbox.id)
     with pytest.raises(JanusError) as caught:
         await backend.read_file(OWNER, sandbox.id, workspace_path("missing.txt"))
     assert (caught.value.status, caught.value.code) == (404, "file_not_found")

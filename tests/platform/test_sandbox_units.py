@@ -108,9 +108,16 @@ def test_the_registry_hides_other_owners_and_expired_sandboxes():
     with pytest.raises(JanusError, match="sb_1") as caught:
         registry.get("other/r", "sb_1")
     assert caught.value.code == "sandbox_not_found"
+    with pytest.raises(JanusError) as unknown:
+        registry.get("other/r", "sb_2")
+    assert unknown.value.message == caught.value.message.replace("sb_1", "sb_2")
+    sandbox.expires_at = time.time() + 1
+    with pytest.raises(JanusError):
+        registry.get("other/r", "sb_1")
+    assert sandbox.expires_at <= time.time() + 1  # another owner's probe keeps it alive no longer
     sandbox.expires_at = time.time() - 1
     with pytest.raises(JanusError):
-        registry.find("sb_1")
+        registry.get("c/r", "sb_1")
     assert registry.expired(time.time()) == [sandbox]
     with registry.in_use(sandbox):
         assert registry.expired(time.time() + 3600) == []  # a running command keeps it

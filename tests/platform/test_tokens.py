@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from janus.gateway.artifacts import UrlSigner
 from janus.platform.tokens import Grant, PlatformTokens, derive_key, platform_secret
 
 TOKENS = PlatformTokens(b"secret", {"alpha": "standing-key-of-alpha"})
@@ -57,3 +58,24 @@ def test_without_the_variable_each_process_gets_a_random_secret():
 
 def test_derived_keys_differ_per_purpose():
     assert derive_key(b"s", "artifact-urls") != derive_key(b"s", "other")
+
+
+def test_text_no_token_has_is_refused_not_an_error():
+    token = TOKENS.mint("alpha", "r", time.time() + 60)
+    prefix, claims, signature = token.split(".")
+    for odd in (
+        f"{prefix}.{claims}.{'é' * len(signature)}",  # compare_digest refuses non-ASCII str
+        f"{prefix}.{claims}.{signature[:-1]}\udcff",  # an undecodable header byte
+        "ünïcode-standing-key",
+        "\udcff\udcfe",
+    ):
+        assert TOKENS.verify(odd) is None
+    assert TOKENS.verify(token) is not None
+
+
+def test_artifact_links_with_text_no_signature_has_are_invalid():
+    signer = UrlSigner(b"k" * 32)
+    good = signer.sign("abc", 99)
+    assert signer.valid("abc", 99, good)
+    assert not signer.valid("abc", 99, "é" * len(good))
+    assert not signer.valid("\udcff", 99, good)

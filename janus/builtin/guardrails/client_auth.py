@@ -88,7 +88,9 @@ class ClientAuth:
     def _authenticate(self, authorization: str) -> Limits:
         if not authorization[: len(_BEARER)].lower() == _BEARER:
             raise _unauthorized("Missing API key: send 'Authorization: Bearer <key>'.")
-        policy = self._keys.get(_hash(authorization[len(_BEARER) :].strip()))
+        presented = authorization[len(_BEARER) :].strip()
+        # Keys are ASCII; other text (undecodable bytes included) cannot be one.
+        policy = self._keys.get(_hash(presented)) if presented.isascii() else None
         if policy is None:
             raise _unauthorized("Incorrect API key provided.")
         return policy

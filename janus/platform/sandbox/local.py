@@ -193,8 +193,10 @@ class LocalSandboxBackend:
             workspace.read, sandbox.workspace, path, self.settings.max_file_bytes
         )
 
-    async def read_artifact(self, sandbox_id: str, path: str, max_bytes: int) -> tuple[bytes, str]:
-        sandbox = self._registry.find(sandbox_id)
+    async def read_artifact(
+        self, owner: str, sandbox_id: str, path: str, max_bytes: int
+    ) -> tuple[bytes, str]:
+        sandbox = self._registry.get(owner, sandbox_id)
         relative = artifact_path(path)
         data = await asyncio.to_thread(workspace.read, sandbox.workspace, relative, max_bytes)
         return data, mime_type(relative)

@@ -111,18 +111,18 @@ class SandboxRegistry(Generic[S]):
         self.check_capacity(sandbox.owner)
         self._sandboxes[sandbox.id] = sandbox
 
-    def find(self, sandbox_id: str) -> S:
-        """The live sandbox with this id, whoever owns it; using it restarts its TTL."""
+    def get(self, owner: str, sandbox_id: str) -> S:
+        """The live sandbox ``owner`` has with this id; using it restarts its TTL. Anyone
+        else's is not found, with the same error, and keeps its TTL."""
         sandbox = self._sandboxes.get(sandbox_id)
-        if sandbox is None or sandbox.closed or sandbox.expired(time.time()):
+        if (
+            sandbox is None
+            or sandbox.owner != owner
+            or sandbox.closed
+            or sandbox.expired(time.time())
+        ):
             raise sandbox_not_found(sandbox_id)
         sandbox.touch()
-        return sandbox
-
-    def get(self, owner: str, sandbox_id: str) -> S:
-        sandbox = self.find(sandbox_id)
-        if sandbox.owner != owner:
-            raise sandbox_not_found(sandbox_id)
         return sandbox
 
     def remove(self, sandbox: S) -> None:

@@ -196,9 +196,11 @@ class SandySandboxBackend:
         sandbox = self._registry.get(owner, sandbox_id)
         return await self._read(sandbox, path, self.settings.max_file_bytes)
 
-    async def read_artifact(self, sandbox_id: str, path: str, max_bytes: int) -> tuple[bytes, str]:
+    async def read_artifact(
+        self, owner: str, sandbox_id: str, path: str, max_bytes: int
+    ) -> tuple[bytes, str]:
         relative = artifact_path(path)
-        data = await self._read(self._registry.find(sandbox_id), relative, max_bytes)
+        data = await self._read(self._registry.get(owner, sandbox_id), relative, max_bytes)
         return data, mime_type(relative)
 
     async def terminate(self, owner: str, sandbox_id: str) -> None:
