@@ -15,9 +15,13 @@ from typing import Any
 
 from aiohttp import web
 
+from janus.connections import ConnectionLimits, guarded_protocol
+
 # An app may ask to be served on more unix sockets besides its main address (the
 # gateway serves the platform to sandboxes this way).
 EXTRA_UNIX_SOCKETS = web.AppKey("extra_unix_sockets", list)
+# An app may ask for connection hygiene on all its sockets (the gateway does).
+CONNECTION_LIMITS = web.AppKey("connection_limits", ConnectionLimits)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ async def listening(
     ``handler_cancellation`` makes aiohttp cancel a handler whose client disconnected,
     which is how the relay stops the upstream request promptly. On exit, requests still
     running get ``shutdown_timeout`` seconds to finish before they are cancelled.
+    An app that sets ``CONNECTION_LIMITS`` gets them on every socket it is served on.
     """
     # Bind first: a port in use should fail before any model is loaded or child started.
     sock = _bind_unix(unix_socket) if unix_socket else _bind_tcp(host, port)
@@ -54,9 +59,10 @@ async def listening(
     )
     try:
         await runner.setup()
-        await web.SockSite(runner, sock).start()
+        limits = app.get(CONNECTION_LIMITS)
+        await _site(runner, sock, limits).start()
         for path in app.get(EXTRA_UNIX_SOCKETS, ()):
-            await web.UnixSite(runner, path).start()
+            await _site(runner, _bind_unix(path), limits).start()
         if unix_socket:
             url = f"unix:{unix_socket}"
         else:
@@ -66,6 +72,34 @@ async def listening(
     finally:
         await runner.cleanup()
         sock.close()
+
+
+class _GuardedSite(web.BaseSite):
+    """A bound socket served with ``janus.connections``' guarded protocol."""
+
+    __slots__ = ("_limits", "_sock")
+
+    def __init__(self, runner: web.AppRunner, sock: socket.socket, limits: ConnectionLimits):
+        super().__init__(runner)
+        self._sock = sock
+        self._limits = limits
+
+    @property
+    def name(self) -> str:
+        return str(self._sock.getsockname())
+
+    async def start(self) -> None:
+        await super().start()
+        assert self._runner.server is not None, "runner.setup() comes first"
+        protocol = guarded_protocol(self._runner.server, self._limits, access_log=None)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(protocol, sock=self._sock, backlog=self._backlog)
+
+
+def _site(
+    runner: web.AppRunner, sock: socket.socket, limits: ConnectionLimits | None
+) -> web.BaseSite:
+    return web.SockSite(runner, sock) if limits is None else _GuardedSite(runner, sock, limits)
 
 
 def _bind_tcp(host: str, port: int) -> socket.socket:
