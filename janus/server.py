@@ -22,6 +22,8 @@ from janus.connections import ConnectionLimits, guarded_protocol
 EXTRA_UNIX_SOCKETS = web.AppKey("extra_unix_sockets", list)
 # An app may ask for connection hygiene on all its sockets (the gateway does).
 CONNECTION_LIMITS = web.AppKey("connection_limits", ConnectionLimits)
+# For aiohttp's protocol: the gateway writes its own access log (janus.gateway.observability).
+_HANDLER_ARGS: dict[str, Any] = {"access_log": None}
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ async def listening(
     # Bind first: a port in use should fail before any model is loaded or child started.
     sock = _bind_unix(unix_socket) if unix_socket else _bind_tcp(host, port)
     runner = web.AppRunner(
-        app, handler_cancellation=True, access_log=None, shutdown_timeout=shutdown_timeout
+        app, handler_cancellation=True, shutdown_timeout=shutdown_timeout, **_HANDLER_ARGS
     )
     try:
         await runner.setup()
@@ -91,7 +93,7 @@ class _GuardedSite(web.BaseSite):
     async def start(self) -> None:
         await super().start()
         assert self._runner.server is not None, "runner.setup() comes first"
-        protocol = guarded_protocol(self._runner.server, self._limits, access_log=None)
+        protocol = guarded_protocol(self._runner.server, self._limits, **_HANDLER_ARGS)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(protocol, sock=self._sock, backlog=self._backlog)
 

@@ -17,6 +17,7 @@ import pytest
 from yarl import URL
 
 from tests.conformance.competitors import competitor
+from tests.core.clirun import free_port, running_janus
 
 # Far longer than any configured timeout here: waiting this long for an outcome means it
 # is not coming, never that the machine was slow.
@@ -157,3 +158,28 @@ async def test_a_flood_from_one_address_leaves_other_clients_served(live):
     finally:
         for _, writer in flood:
             writer.close()
+
+
+async def test_janus_run_closes_idle_floods_too(tmp_path):
+    """The production server (``janus run``, on uvloop) has the same guard."""
+    port = free_port()
+    config = tmp_path / "janus.toml"
+    config.write_text(
+        f"[gateway]\nheader_timeout_s = 1.0\nmax_connections_per_client = 4\n"
+        f'[platform]\nenabled = false\ndata_dir = "{tmp_path / "data"}"\n'
+    )
+    arguments = ("run", "--config", str(config), "--port", str(port))
+    with running_janus(*arguments, port=port, cwd=tmp_path) as janus:
+        await asyncio.to_thread(janus.wait_healthy)
+        flood = [await _connect(janus.base_url) for _ in range(12)]
+        try:
+            async with asyncio.timeout(OUTCOME_WAIT_S):
+                answers = await asyncio.gather(*(_read_until_closed(r) for r, _ in flood))
+        except TimeoutError:
+            pytest.fail("janus run kept idle connections open")
+        finally:
+            for _, writer in flood:
+                writer.close()
+        assert answers == [b""] * len(flood)
+        assert (await asyncio.to_thread(janus.wait_healthy))["status"] == "ok"
+        assert await asyncio.to_thread(janus.stop) == 0, janus.stderr
