@@ -251,6 +251,18 @@ def test_is_public_address(address, public):
     assert is_public_address(address) is public
 
 
+@pytest.mark.parametrize(
+    "host", ["[::7f00:1]", "[fec0::1]", "[64:ff9b::a9fe:a9fe]", "[2002:7f00:1::1]", "[fd00::1]"]
+)
+async def test_an_anonymous_submitter_cannot_hide_an_internal_address_in_ipv6(live, host):
+    gateway = live.gateway({})
+    status, body = await _post(
+        gateway, "/v1/competitors", json=_submission("sneaky", f"http://{host}:8080")
+    )
+    assert status == 403, body
+    assert body["error"]["code"] == "private_url_not_allowed"
+
+
 def _submission(competitor_id: str, url: str) -> dict:
     return {
         "id": competitor_id,
