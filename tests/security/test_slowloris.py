@@ -95,7 +95,7 @@ async def test_a_partial_head_after_a_kept_alive_request_is_closed(live):
                 rest = await _read_until_closed(reader)
         except TimeoutError:
             pytest.fail("a kept-alive connection with a partial head stayed open")
-        assert b"HTTP/1.1 200" not in rest.split(b"\r\n\r\n", 1)[-1]
+        assert b"HTTP/1.1" not in rest  # the rest of the first answer, and no second one
     finally:
         writer.close()
 
@@ -103,7 +103,8 @@ async def test_a_partial_head_after_a_kept_alive_request_is_closed(live):
 async def test_a_trickling_body_is_cut_off_with_an_openai_408(live):
     _, honest = live.competitor(competitor())
     gateway = live.gateway({"honest": honest}, body_timeout_s=1.0, header_timeout_s=600.0)
-    body = json.dumps(CHAT).encode()
+    # Trickled at two bytes a second, this body would take many minutes to arrive.
+    body = json.dumps(CHAT).encode() + b" " * 1000
     reader, writer = await _connect(gateway)
     writer.write(HEAD + b"Content-Length: %d\r\n\r\n" % len(body))
     trickling = asyncio.ensure_future(_trickle(writer, body, every_s=0.5))
