@@ -394,7 +394,7 @@ class Gateway:
     url: str
 
 
-def _gateway_config(upstream_url: str, access_log: bool, guarded: bool) -> str:
+def _gateway_config(upstream_url: str, access_log: bool, guarded: bool, data_dir: Path) -> str:
     return (
         (GUARDRAILS if guarded else "")
         + f"""\
@@ -402,9 +402,14 @@ def _gateway_config(upstream_url: str, access_log: bool, guarded: bool) -> str:
 host = "{HOST}"
 port = 0
 access_log = {str(access_log).lower()}
+# All load comes from one address: the per-client cap must admit every idle stream.
+max_connections_per_client = {IDLE_STREAMS * 2}
 
 # The platform is on, as in production (tokens minted, usage.janus_metered added), but
 # its backends are off: this measures the gateway, not the embedded model's memory.
+[platform]
+data_dir = "{data_dir}"  # one per gateway: a data_dir serves one gateway at a time
+
 [platform.inference]
 backend = "off"
 
@@ -438,7 +443,7 @@ def running_gateway(
     figures: this measures the core gateway with its built-ins.
     """
     config_path = workdir / f"{name}.toml"
-    config_path.write_text(_gateway_config(upstream_url, access_log, guarded))
+    config_path.write_text(_gateway_config(upstream_url, access_log, guarded, workdir / name))
     log_path = workdir / f"{name}.stderr.log"
     env = {**os.environ, "JANUS_PLUGINS": ""}
     command = [sys.executable, "-m", "janus", "run", "--config", str(config_path)]

@@ -123,9 +123,11 @@ def list_plugins(plugins: PluginManager, as_json: bool) -> None:
 
 
 def _serve(run_loop, coroutine, where: dict) -> None:
+    from janus.gateway.data_dir_lock import DataDirInUse
+
     try:
         run_loop(coroutine)
-    except (PluginError, ConfigError) as exc:
+    except (PluginError, ConfigError, DataDirInUse) as exc:
         raise CLIError(str(exc)) from None
     except OSError as exc:
         place = where.get("unix_socket") or f"{where.get('host')}:{where.get('port')}"

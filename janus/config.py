@@ -58,6 +58,13 @@ class GatewayConfig(_Section):
     # Proxies (addresses or networks) whose X-Forwarded-For is believed: behind them, the
     # client's address (for per-address limits and logs) is the nearest untrusted hop.
     trusted_proxies: list[IPNetwork] = Field(default_factory=list)
+    # Connection hygiene (janus/connections.py): how long a client may take to send a
+    # request head and a request body, how long an idle kept-alive connection stays, and
+    # how many connections one peer address may hold at once (0: no cap).
+    header_timeout_s: float = Field(10.0, gt=0)
+    body_timeout_s: float = Field(60.0, gt=0)
+    idle_timeout_s: float = Field(75.0, gt=0)
+    max_connections_per_client: int = Field(256, ge=0)
 
 
 class RoutingConfig(_Section):

@@ -13,6 +13,11 @@ The checks (specs/marketplace.md lists them with their rules):
 (keep-alive comments count); ``usage`` is reported by both answers; ``errors`` are
 OpenAI-shaped JSON for a malformed request; ``artifacts`` (if the answers carry any) are
 reachable; ``concurrency`` answers two requests at once.
+
+The checks run on behalf of anonymous submitters, so they must not become a probe of
+someone else's network (SSRF): no redirect is ever followed (a 3xx is a failed check),
+artifact URLs are fetched only on the server's own origin, and every way of not getting
+an HTTP answer (refused, unreachable, timed out, not HTTP) reads the same.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ from janus.sse import DONE_MARKER, SSEError, SSEParser
 DEFAULT_MODEL = "janus"
 PROMPT = "Reply with one short sentence: what is the capital of France?"
 MAX_ANSWER_BYTES = 16 * 1024 * 1024
+# One text for every way of getting no HTTP answer: telling them apart would tell a
+# submitter which hosts and ports are open where the gateway runs.
+NO_HTTP_ANSWER = "no HTTP answer (nothing listening, unreachable, timed out or not HTTP)"
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,12 @@ class _Target:
     def url(self, path: str) -> str:
         return str(self.root).rstrip("/") + path
 
+    def request(self, method: str, url: str | URL, **kwargs: Any):
+        """A request to the server under test; redirects are answers, never followed."""
+        kwargs.setdefault("headers", self.headers)
+        kwargs.setdefault("timeout", self.timeout)
+        return self.session.request(method, url, allow_redirects=False, **kwargs)
+
     def chat_body(self, *, stream: bool) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self.model,
@@ -133,18 +147,14 @@ class _Target:
         return body
 
     async def post_chat(self, body: Any) -> tuple[int, str, bytes]:
-        async with self.session.post(
-            self.url("/v1/chat/completions"), json=body, headers=self.headers, timeout=self.timeout
-        ) as response:
+        async with self.request("POST", self.url("/v1/chat/completions"), json=body) as response:
             return response.status, response.content_type, await _read_all(response)
 
     async def pick_model(self) -> None:
         """The first model ``/v1/models`` lists; the competitor contract does not require
         that route, so without it the checks ask for ``janus``."""
         try:
-            async with self.session.get(
-                self.url("/v1/models"), headers=self.headers, timeout=self.timeout
-            ) as response:
+            async with self.request("GET", self.url("/v1/models")) as response:
                 if response.status != 200:
                     return
                 models = (await response.json(content_type=None)).get("data") or []
@@ -156,11 +166,8 @@ class _Target:
 
     async def stream(self) -> StreamObservation:
         seen = StreamObservation()
-        async with self.session.post(
-            self.url("/v1/chat/completions"),
-            json=self.chat_body(stream=True),
-            headers=self.headers,
-            timeout=self.timeout,
+        async with self.request(
+            "POST", self.url("/v1/chat/completions"), json=self.chat_body(stream=True)
         ) as response:
             seen.status, seen.content_type = response.status, response.content_type
             if response.status != 200 or response.content_type != "text/event-stream":
@@ -248,14 +255,14 @@ async def _health(target: _Target, timeout_s: float) -> Verdict:
     while True:
         remaining = deadline - time.monotonic()
         try:
-            async with target.session.get(
+            async with target.request(
+                "GET",
                 target.url("/health"),
-                headers=target.headers,
                 timeout=aiohttp.ClientTimeout(total=max(0.5, min(5.0, remaining))),
             ) as response:
                 if response.status == 200:
                     return True, "200"
-                last = f"HTTP {response.status}"
+                last = _http_status(response.status)
         except (TimeoutError, aiohttp.ClientError) as exc:
             last = _describe_exception(exc)
         if time.monotonic() + 0.5 > deadline:
@@ -265,7 +272,7 @@ async def _health(target: _Target, timeout_s: float) -> Verdict:
 
 def _completion_verdict(status: int, content_type: str, raw: bytes) -> tuple[Verdict, Any]:
     if status != 200:
-        return (False, f"HTTP {status}: {_clip(raw)}"), None
+        return (False, f"{_http_status(status)}: {_clip(raw)}"), None
     try:
         answer = ChatCompletion.model_validate_json(raw)
     except ValidationError as exc:
@@ -282,7 +289,7 @@ def _stream_verdict(seen: StreamObservation) -> Verdict:
     if not seen.status:
         return False, f"no answer: {seen.error_body}"
     if seen.status != 200 or seen.content_type != "text/event-stream":
-        what = f"HTTP {seen.status} {seen.content_type or 'without a content type'}"
+        what = f"{_http_status(seen.status)} {seen.content_type or 'without a content type'}"
         return False, f"expected a 200 text/event-stream, got {what}: {_clip(seen.error_body)}"
     if seen.bad_events:
         more = f" (and {len(seen.bad_events) - 1} more)" if len(seen.bad_events) > 1 else ""
@@ -355,16 +362,16 @@ async def _fetch_problem(target: _Target, url: str) -> str | None:
         except (binascii.Error, ValueError):
             return "the data: URL is not valid base64"
         return None
-    absolute = URL(target.url("")).join(URL(url))
-    if absolute.scheme not in ("http", "https"):
-        return "not an http(s) or data: URL"
-    # The API key only goes back to the server it belongs to.
-    same_origin = absolute.origin() == target.root.origin()
-    async with target.session.get(
-        absolute, headers=target.headers if same_origin else {}, timeout=target.timeout
-    ) as response:
+    try:
+        absolute = URL(target.url("")).join(URL(url))
+    except ValueError:
+        return "not a URL"
+    if _origin(absolute) != _origin(target.root):
+        # Fetching it would make the checker a probe of any host and port it is pointed at.
+        return "not fetched: an artifact URL must be a data: URL or on the server's own origin"
+    async with target.request("GET", absolute) as response:
         if response.status != 200:
-            return f"HTTP {response.status}"
+            return _http_status(response.status)
         await _read_all(response)
     return None
 
@@ -381,10 +388,22 @@ async def _concurrency(target: _Target) -> Verdict:
     return True, "two simultaneous requests both answered"
 
 
+def _origin(url: URL) -> tuple[str, str | None, int | None]:
+    return url.scheme.lower(), (url.host or "").lower() or None, url.port
+
+
+def _http_status(status: int) -> str:
+    if 300 <= status < 400:
+        return f"HTTP {status} (a redirect: redirects are not followed)"
+    return f"HTTP {status}"
+
+
 def _describe_exception(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    return _clip(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, 200)
+    """Our own findings (``ValueError``) keep their words; failures to get an HTTP answer
+    all read ``NO_HTTP_ANSWER``."""
+    if isinstance(exc, (TimeoutError, aiohttp.ClientError, OSError)):
+        return NO_HTTP_ANSWER
+    return _clip(str(exc) or type(exc).__name__, 200)
 
 
 async def _timed(name: str, work: Callable[[], Awaitable[Verdict]]) -> Check:

@@ -15,9 +15,15 @@ from typing import Any
 
 from aiohttp import web
 
+from janus.connections import ConnectionLimits, guarded_protocol
+
 # An app may ask to be served on more unix sockets besides its main address (the
 # gateway serves the platform to sandboxes this way).
 EXTRA_UNIX_SOCKETS = web.AppKey("extra_unix_sockets", list)
+# An app may ask for connection hygiene on all its sockets (the gateway does).
+CONNECTION_LIMITS = web.AppKey("connection_limits", ConnectionLimits)
+# For aiohttp's protocol: the gateway writes its own access log (janus.gateway.observability).
+_HANDLER_ARGS: dict[str, Any] = {"access_log": None}
 
 
 @dataclass(frozen=True)
@@ -46,17 +52,19 @@ async def listening(
     ``handler_cancellation`` makes aiohttp cancel a handler whose client disconnected,
     which is how the relay stops the upstream request promptly. On exit, requests still
     running get ``shutdown_timeout`` seconds to finish before they are cancelled.
+    An app that sets ``CONNECTION_LIMITS`` gets them on every socket it is served on.
     """
     # Bind first: a port in use should fail before any model is loaded or child started.
     sock = _bind_unix(unix_socket) if unix_socket else _bind_tcp(host, port)
     runner = web.AppRunner(
-        app, handler_cancellation=True, access_log=None, shutdown_timeout=shutdown_timeout
+        app, handler_cancellation=True, shutdown_timeout=shutdown_timeout, **_HANDLER_ARGS
     )
     try:
         await runner.setup()
-        await web.SockSite(runner, sock).start()
+        limits = app.get(CONNECTION_LIMITS)
+        await _site(runner, sock, limits).start()
         for path in app.get(EXTRA_UNIX_SOCKETS, ()):
-            await web.UnixSite(runner, path).start()
+            await _site(runner, _bind_unix(path), limits).start()
             # Jails run as uids of their own: whoever its private directory is bound into
             # may connect (connecting needs write permission on the socket).
             os.chmod(path, 0o666)
@@ -69,6 +77,34 @@ async def listening(
     finally:
         await runner.cleanup()
         sock.close()
+
+
+class _GuardedSite(web.BaseSite):
+    """A bound socket served with ``janus.connections``' guarded protocol."""
+
+    __slots__ = ("_limits", "_sock")
+
+    def __init__(self, runner: web.AppRunner, sock: socket.socket, limits: ConnectionLimits):
+        super().__init__(runner)
+        self._sock = sock
+        self._limits = limits
+
+    @property
+    def name(self) -> str:
+        return str(self._sock.getsockname())
+
+    async def start(self) -> None:
+        await super().start()
+        assert self._runner.server is not None, "runner.setup() comes first"
+        protocol = guarded_protocol(self._runner.server, self._limits, **_HANDLER_ARGS)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(protocol, sock=self._sock, backlog=self._backlog)
+
+
+def _site(
+    runner: web.AppRunner, sock: socket.socket, limits: ConnectionLimits | None
+) -> web.BaseSite:
+    return web.SockSite(runner, sock) if limits is None else _GuardedSite(runner, sock, limits)
 
 
 def _bind_tcp(host: str, port: int) -> socket.socket:

@@ -17,11 +17,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from janus import __version__
 from janus.builtin.routers import JANUS_MODEL
 from janus.config import Config
+from janus.connections import ConnectionLimits
 from janus.gateway.admin import BENCH_GRANTEE, load_admin_key
 from janus.gateway.artifacts import Artifacts, SandboxReader, UrlSigner
 from janus.gateway.chat import chat_completions
 from janus.gateway.competition import setup_competition
 from janus.gateway.competitors import open_pool
+from janus.gateway.data_dir_lock import hold_data_dir
 from janus.gateway.downloads import serve_artifact
 from janus.gateway.exposure import refuse_open_public_bind
 from janus.gateway.guardrails import build_guardrails
@@ -56,7 +58,7 @@ from janus.platform.keys import SANDBOX
 from janus.platform.metering import Metering
 from janus.platform.tokens import PlatformTokens, derive_key, platform_secret
 from janus.plugins import PluginError, PluginManager
-from janus.server import EXTRA_UNIX_SOCKETS
+from janus.server import CONNECTION_LIMITS, EXTRA_UNIX_SOCKETS
 from janus.store import open_store
 
 log = logging.getLogger("janus.gateway")
@@ -80,6 +82,7 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     body_limit = config.gateway.max_body_bytes + 1
     app = web.Application(middlewares=middlewares, client_max_size=body_limit)
     app[CONFIG] = config
+    app[CONNECTION_LIMITS] = ConnectionLimits.from_config(config.gateway)
     app[PLUGINS] = plugins
     app[ROUTER] = _router(config, plugins)
     streams: set[StreamRelay] = set()
@@ -115,6 +118,7 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
 
     app.on_response_prepare.append(add_request_id)
     app.on_shutdown.append(_end_streams)
+    app.cleanup_ctx.append(hold_data_dir)  # first: before anything touches data_dir
     app.cleanup_ctx.append(_open_store)
     app.cleanup_ctx.append(run_housekeeping)
     app[SUPERVISOR] = _supervisor(config, runtime_dir, platform_socket)

@@ -56,8 +56,11 @@ class Competitor:
         return self.base_url + "/v1/chat/completions"
 
     def post_chat(self, body: bytes, headers: dict[str, str]):
-        """Send the client's body unchanged; the caller owns the response context."""
-        return self.session.post(self.chat_url, data=body, headers=headers)
+        """Send the client's body unchanged; the caller owns the response context.
+
+        A redirect is never followed: it would re-send the client's body and a platform
+        token to wherever the competitor points (SSRF). A 3xx is a failed answer."""
+        return self.session.post(self.chat_url, data=body, headers=headers, allow_redirects=False)
 
 
 class CompetitorPool:

@@ -31,6 +31,12 @@ async def read_limited(response: aiohttp.ClientResponse, limit: int, what: str) 
 
 async def failure_from_status(competitor_id: str, response: aiohttp.ClientResponse):
     """Describe a non-200 answer, keeping the competitor's OpenAI error if it sent one."""
+    if 300 <= response.status < 400:
+        return CompetitorFailed(
+            competitor_id,
+            f"answered HTTP {response.status}, a redirect (never followed)",
+            status=response.status,
+        )
     try:
         preview = await response.content.read(_ERROR_PREVIEW_BYTES)
     except aiohttp.ClientError:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -39,15 +40,17 @@ def suite(tmp_path: Path, monkeypatch):
 @pytest.fixture
 def bench_gateway(live, tmp_path, platform_tokens, admin_key):
     """A gateway with the platform on (scripted inference; sandbox as asked) in front of
-    one scripted competitor; returns the gateway URL."""
+    one scripted competitor; returns the gateway URL. Each gateway gets a data_dir of its
+    own (one directory serves one running gateway)."""
 
     def start(script, sandbox: dict | None = None) -> str:
         _, competitor = live.competitor(script)
         services = {"sandbox": sandbox} if sandbox else {}
+        own = Path(tempfile.mkdtemp(prefix="gateway-", dir=tmp_path))
         return live.gateway(
             {"c": competitor},
             default="c",
-            platform=platform_settings(tmp_path, **services),
+            platform=platform_settings(own, **services),
             plugins=(ScriptedInferencePlugin(),),
         )
 

@@ -87,14 +87,15 @@ def _artifact(url: str) -> dict:
     }
 
 
-def file_server(files: dict[str, bytes]) -> web.Application:
-    """Serves ``files`` (path → bytes) for artifact URLs; anything else is a 404."""
+def file_server(files: dict[str, bytes], app: web.Application | None = None) -> web.Application:
+    """Serves ``files`` (path → bytes) for artifact URLs under ``/files/``; anything else
+    there is a 404. Added to ``app`` (a competitor's own) when given, else on its own."""
 
     async def serve(request: web.Request) -> web.Response:
         if request.path not in files:
             raise web.HTTPNotFound()
         return web.Response(body=files[request.path], content_type="text/plain")
 
-    app = web.Application()
-    app.router.add_get("/{path:.*}", serve)
+    app = app or web.Application()
+    app.router.add_get("/files/{path:.*}", serve)
     return app

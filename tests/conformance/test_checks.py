@@ -82,17 +82,26 @@ async def test_an_unhealthy_server_fails_only_the_health_check(live):
     assert "HTTP 503" in report.failed[0].detail
 
 
-async def test_artifact_urls_are_fetched(live):
-    files = live.serve(file_server({"/files/notes.txt": b"notes"}))
-    _, url = live.competitor(competitor(Behaviour(artifact_url=files + "/files/notes.txt")))
+async def test_artifact_urls_on_the_servers_own_origin_are_fetched(live):
+    files = {"/files/notes.txt": b"notes"}
+    scripted = ScriptedCompetitor(competitor(Behaviour(artifact_url="/files/notes.txt")))
+    url = live.serve(file_server(files, scripted.app()))
     report = await check_conformance(url)
     assert report.passed, report.to_dict()
     assert "1 artifact URL(s) reachable" in report.checks[CHECKS.index("artifacts")].detail
 
-    _, broken = live.competitor(competitor(Behaviour(artifact_url=files + "/files/gone.txt")))
-    report = await check_conformance(broken)
+    broken = ScriptedCompetitor(competitor(Behaviour(artifact_url="/files/gone.txt")))
+    report = await check_conformance(live.serve(file_server(files, broken.app())))
     assert failing(report) == ["artifacts"], report.to_dict()
     assert "HTTP 404" in report.failed[0].detail
+
+
+async def test_artifact_urls_on_another_origin_fail_unfetched(live):
+    files = live.serve(file_server({"/files/notes.txt": b"notes"}))
+    _, url = live.competitor(competitor(Behaviour(artifact_url=files + "/files/notes.txt")))
+    report = await check_conformance(url)
+    assert failing(report) == ["artifacts"], report.to_dict()
+    assert "own origin" in report.failed[0].detail
 
 
 async def test_nothing_listening_fails_every_check_without_raising(unused_tcp_port):

@@ -96,13 +96,37 @@ async def resolve_host(host: str, timeout_s: float) -> list[str]:
     return [info[4][0] for info in infos]
 
 
+# IPv6 forms that carry an IPv4 address the packet (or a translator) ends up at: such an
+# address is as public as the IPv4 address inside it.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # the well-known NAT64 prefix (RFC 6052)
+_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
+
+
 def is_public_address(address: str) -> bool:
     """Whether ``address`` is a public unicast address (not loopback, private, link-local,
-    multicast or reserved): what may be fetched on an untrusted party's behalf."""
+    site-local, multicast or reserved): what may be fetched on an untrusted party's behalf.
+
+    IPv6 addresses that embed an IPv4 address (IPv4-mapped ``::ffff:a.b.c.d``, 6to4
+    ``2002::/16``, NAT64 ``64:ff9b::/96``) are judged by that IPv4 address, since that is
+    where they lead; the deprecated IPv4-compatible ``::a.b.c.d`` form, Teredo and anything
+    outside global unicast ``2000::/3`` are never public."""
     ip = ipaddress.ip_address(address.partition("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is None:
+            return ip in _GLOBAL_UNICAST and ip.is_global and ip.teredo is None
+        ip = embedded
     return ip.is_global and not ip.is_multicast
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 async def _check_data_url(url: str, param: str) -> None:
