@@ -13,6 +13,7 @@ import time
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -24,6 +25,7 @@ from janus.errors import JanusError
 from janus.gateway.competition.http import admin_only, is_admin, listing, not_found, parse_body
 from janus.gateway.competition.licenses import osi_license
 from janus.gateway.competition.state import COMPETITION, Competition
+from janus.interfaces import DeployFailed
 from janus.store import CompetitorRecord, StoreConflict
 
 RESOLVE_TIMEOUT_S = 5.0
@@ -81,13 +83,13 @@ class Changes(_Editable):
 class ConformanceFailed(JanusError):
     """422 with the checks that failed (specs/competition.md)."""
 
-    def __init__(self, report: ConformanceReport) -> None:
+    def __init__(self, report: ConformanceReport, param: str = "url") -> None:
         names = ", ".join(check.name for check in report.failed)
         super().__init__(
             f"The competitor at {report.url} failed the conformance checks: {names}.",
             status=422,
             code="conformance_failed",
-            param="url",
+            param=param,
         )
         self.failed_checks = [
             {"name": c.name, "passed": c.passed, "detail": c.detail, "seconds": c.seconds}
@@ -149,6 +151,8 @@ async def submit_competitor(request: web.Request) -> web.Response:
     report = None
     if submission.url:
         report = await _admissible(submission.url, admin=is_admin(request))
+    elif submission.image:
+        report = await _runs_and_conforms(competition, submission.id, submission.image)
     record = CompetitorRecord(
         id=submission.id,
         name=submission.name,
@@ -164,6 +168,8 @@ async def submit_competitor(request: web.Request) -> web.Response:
     try:
         await competition.store.add_competitor(record)
     except StoreConflict:
+        if not submission.url and competition.runtime is not None:
+            await competition.runtime.remove(submission.id)
         raise _taken(submission.id) from None
     await competition.sync()
     return web.json_response(
@@ -253,4 +259,37 @@ async def _admissible(url: str, *, admin: bool) -> ConformanceReport:
         raise JanusError(str(exc), status=422, code="invalid_url", param="url") from None
     if not report.passed:
         raise ConformanceFailed(report)
+    return report
+
+
+async def _runs_and_conforms(
+    competition: Competition, competitor_id: str, image: str
+) -> ConformanceReport:
+    """Deploy the image, start it, and run the conformance checks through the runtime;
+    on any failure the deployment is removed again."""
+    runtime = competition.runtime
+    if runtime is None:
+        raise JanusError(
+            "This gateway runs no container runtime; submit the url your competitor answers on.",
+            status=501,
+            code="container_runtime_unavailable",
+            param="image",
+        )
+    limits = competition.config.containers.limits_for(None)
+    try:
+        deployment = await runtime.deploy(competitor_id, image, limits)
+        await runtime.ensure_running(competitor_id)
+    except DeployFailed as exc:
+        await runtime.remove(competitor_id)
+        raise JanusError(
+            f"The image '{image}' did not start: {exc}",
+            status=422,
+            code="image_failed",
+            param="image",
+        ) from None
+    connector = aiohttp.UnixConnector(path=deployment.socket_path)
+    report = await check_conformance(f"http://{competitor_id}", connector=connector)
+    if not report.passed:
+        await runtime.remove(competitor_id)
+        raise ConformanceFailed(report, param="image")
     return report
