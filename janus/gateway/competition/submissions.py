@@ -190,6 +190,9 @@ async def change_competitor(request: web.Request) -> web.Response:
         changes["description"] = ""
     if changes.get("url") and changes["url"] != current.url:
         await _admissible(changes["url"], admin=True)
+    image = changes.get("image")
+    if image and image != current.image and not changes.get("url", current.url):
+        await _runs_and_conforms(competition, competitor_id, image)
     if not (changes.get("url", current.url) or changes.get("image", current.image)):
         raise JanusError("A competitor needs a url or an image.", code="invalid_value", param="url")
     await competition.store.update_competitor(competitor_id, **changes)

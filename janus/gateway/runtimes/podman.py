@@ -41,7 +41,7 @@ class ContainerSpec:
     environment: dict[str, str]
     user: str = "65534:65534"
     oci_runtime: str = "runc"
-    pull: str = "missing"
+    pull: str = "never"
     seccomp_profile: str | None = None
 
 
