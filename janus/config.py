@@ -280,6 +280,10 @@ DEFAULT_WEIGHTS = {
 
 
 class CompetitionConfig(_Section):
+    # Which accepted submissions get an evaluation on the canonical suite at once (one at
+    # a time per gateway), and on which share of its tasks.
+    auto_evaluate: Literal["off", "images", "all"] = "images"
+    auto_evaluate_subset: float = Field(100.0, gt=0, le=100)
     # The admin key guards the competition's admin endpoints and lets janus-bench use the
     # platform sandbox. Unset: the gateway generates one into ``<data_dir>/admin.key``
     # (mode 0600), so a bench on the same machine finds it without configuration.

@@ -21,6 +21,7 @@ from janus.gateway.admin import BENCH_GRANTEE, load_admin_key
 from janus.gateway.artifacts import Artifacts, SandboxReader, UrlSigner
 from janus.gateway.chat import chat_completions
 from janus.gateway.competition import setup_competition
+from janus.gateway.competition.auto import setup_auto_evaluations
 from janus.gateway.competitors import open_pool
 from janus.gateway.downloads import serve_artifact
 from janus.gateway.exposure import refuse_open_public_bind
@@ -139,6 +140,7 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics)
     setup_competition(app)
+    setup_auto_evaluations(app)
     setup_runtime_routes(app)
     setup_marketplace(app)
     if config.web.enabled:

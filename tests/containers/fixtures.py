@@ -200,6 +200,8 @@ def container_gateway(live, monkeypatch) -> Iterator:
         competitors: list[dict[str, Any]] = (),
         containers: dict[str, Any] | None = None,
         data_dir: str | None = None,
+        competition: dict[str, Any] | None = None,
+        platform: dict[str, Any] | None = None,
     ) -> ContainerGateway:
         if data_dir is None:
             data_dir = tempfile.mkdtemp(prefix="janus-containers-")
@@ -213,7 +215,10 @@ def container_gateway(live, monkeypatch) -> Iterator:
                     "inference": {"backend": "off"},
                     "sandbox": {"backend": "off"},
                     "search": {"backend": "off"},
+                    **(platform or {}),
                 },
+                # Automatic evaluations only where a test asks for them.
+                "competition": competition or {"auto_evaluate": "off"},
                 "web": {"enabled": False},
             },
             "container test config",

@@ -25,7 +25,7 @@ def test_a_container_competitor_needs_an_image_and_nothing_of_other_kinds():
         config({"id": "a", "kind": "container", "image": "x", "url": "http://a"})
     with pytest.raises(ConfigError, match=r"competitors\[0\]\.memory_mb: only for a container"):
         config({"id": "a", "url": "http://a", "memory_mb": 64})
-    with pytest.raises(ConfigError, match=r"competitors\[0\]\.pids: Input should be greater than or equal to 16"):
+    with pytest.raises(ConfigError, match=r"pids: Input should be greater than or equal to 16"):
         config({"id": "a", "kind": "container", "image": "x", "pids": 1})
     with pytest.raises(ConfigError, match=r"containers\.platform_port: must differ from port"):
         config(port=9000, platform_port=9000)

@@ -22,6 +22,7 @@ from janus.builtin.routers import JANUS_MODEL
 from janus.config import CompetitorId
 from janus.conformance import BadTarget, ConformanceReport, check_conformance
 from janus.errors import JanusError
+from janus.gateway.competition.auto import evaluate_when_accepted
 from janus.gateway.competition.http import admin_only, is_admin, listing, not_found, parse_body
 from janus.gateway.competition.licenses import osi_license
 from janus.gateway.competition.state import COMPETITION, Competition
@@ -172,6 +173,7 @@ async def submit_competitor(request: web.Request) -> web.Response:
             await competition.runtime.remove(submission.id)
         raise _taken(submission.id) from None
     await competition.sync()
+    evaluate_when_accepted(request, record.id, image=not submission.url)
     return web.json_response(
         {"competitor": competitor_dict(record), "conformance": record.conformance}, status=201
     )
