@@ -31,6 +31,7 @@ from janus.gateway.runtimes.wiring import DEPLOYED
 from janus.plugins import load_plugins
 from tests.live import LiveServers
 from tests.marketplace.echo_component import EchoComponents
+from tests.platform.scripted_inference import ScriptedInferencePlugin
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE_DIR = Path(__file__).parent / "image"
@@ -109,6 +110,18 @@ def competitor_image(base_image: str) -> str:
             str(IMAGE_DIR),
         )
     return tag
+
+
+def baseline_image(name: str) -> str:
+    """``localhost/janus-baseline-<name>:<hash>``, built by scripts/build-baseline-image."""
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "build-baseline-image"), name],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip().splitlines()[-1]
 
 
 def containers(label: str, value: str) -> list[str]:
@@ -225,6 +238,7 @@ def container_gateway(live, monkeypatch) -> Iterator:
         )
         plugins = load_plugins(use_env=False, allow=set())
         plugins.register(EchoComponents())
+        plugins.register(ScriptedInferencePlugin())
         app = create_app(config, plugins)
         url = live.serve(app, timeout=600, shutdown_timeout=1)
         return ContainerGateway(url, app, live, data_dir)

@@ -9,6 +9,7 @@ Admins may change or remove competitors.
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -26,10 +27,13 @@ from janus.gateway.competition.auto import evaluate_when_accepted
 from janus.gateway.competition.http import admin_only, is_admin, listing, not_found, parse_body
 from janus.gateway.competition.licenses import osi_license
 from janus.gateway.competition.state import COMPETITION, Competition
+from janus.gateway.keys import TOKENS
 from janus.interfaces import DeployFailed
+from janus.platform.tokens import PLATFORM_URL_HEADER, TOKEN_HEADER
 from janus.store import CompetitorRecord, StoreConflict
 
 RESOLVE_TIMEOUT_S = 5.0
+CONFORMANCE_TOKEN_TTL_S = 600.0
 
 
 def _http_url(value: str | None) -> str | None:
@@ -153,7 +157,7 @@ async def submit_competitor(request: web.Request) -> web.Response:
     if submission.url:
         report = await _admissible(submission.url, admin=is_admin(request))
     elif submission.image:
-        report = await _runs_and_conforms(competition, submission.id, submission.image)
+        report = await _runs_and_conforms(request, submission.id, submission.image)
     record = CompetitorRecord(
         id=submission.id,
         name=submission.name,
@@ -194,7 +198,7 @@ async def change_competitor(request: web.Request) -> web.Response:
         await _admissible(changes["url"], admin=True)
     image = changes.get("image")
     if image and image != current.image and not changes.get("url", current.url):
-        await _runs_and_conforms(competition, competitor_id, image)
+        await _runs_and_conforms(request, competitor_id, image)
     if not (changes.get("url", current.url) or changes.get("image", current.image)):
         raise JanusError("A competitor needs a url or an image.", code="invalid_value", param="url")
     await competition.store.update_competitor(competitor_id, **changes)
@@ -268,10 +272,12 @@ async def _admissible(url: str, *, admin: bool) -> ConformanceReport:
 
 
 async def _runs_and_conforms(
-    competition: Competition, competitor_id: str, image: str
+    request: web.Request, competitor_id: str, image: str
 ) -> ConformanceReport:
-    """Deploy the image, start it, and run the conformance checks through the runtime;
-    on any failure the deployment is removed again."""
+    """Deploy the image, start it, and run the conformance checks through the runtime,
+    with a platform token as a client request would bring (a competitor may need the
+    platform to answer); on any failure the deployment is removed again."""
+    competition = request.app[COMPETITION]
     runtime = competition.runtime
     if runtime is None:
         raise JanusError(
@@ -292,8 +298,16 @@ async def _runs_and_conforms(
             code="image_failed",
             param="image",
         ) from None
+    headers = {}
+    if deployment.platform_url:
+        expires_at = time.time() + CONFORMANCE_TOKEN_TTL_S
+        request_id = "conformance-" + secrets.token_hex(8)
+        token = request.app[TOKENS].mint(competitor_id, request_id, expires_at)
+        headers = {TOKEN_HEADER: token, PLATFORM_URL_HEADER: deployment.platform_url}
     connector = aiohttp.UnixConnector(path=deployment.socket_path)
-    report = await check_conformance(f"http://{competitor_id}", connector=connector)
+    report = await check_conformance(
+        f"http://{competitor_id}", connector=connector, headers=headers
+    )
     if not report.passed:
         await runtime.remove(competitor_id)
         raise ConformanceFailed(report, param="image")
