@@ -297,7 +297,13 @@ class ContainerCompetitor:
                 await asyncio.sleep(0.2)
         try:
             if self.runtime.platform_socket:
-                listener = await netns.listen(pid, settings.platform_port)
+                try:
+                    listener = await netns.listen(pid, settings.platform_port)
+                except OSError as exc:  # e.g. the competitor took the port first
+                    raise DeployFailed(
+                        f"cannot listen for the platform on port {settings.platform_port} "
+                        f"inside the container: {exc.strerror or exc}"
+                    ) from None
                 self._platform_server = await asyncio.start_server(
                     self._serve_platform, sock=listener
                 )
