@@ -320,4 +320,7 @@ class CompetitorRuntime(Protocol):
 
     def deployed(self) -> list[str]: ...
 
+    async def usage(self, competitor_id: str) -> dict[str, Any] | None:
+        """What the competitor's deployment used so far (runtime-defined keys), or None."""
+
     async def close(self) -> None: ...

@@ -38,6 +38,13 @@ def test_an_accepted_image_is_evaluated_automatically(container_gateway, competi
     assert evaluation["source"] == "gateway"
     assert evaluation["status"] == "finished", evaluation["error"]
     assert evaluation["subset"] == 100  # the whole canonical suite: it ranks
+    # The evaluation says what the container used while it ran.
+    status, detail = gateway.request("GET", f"/v1/evaluations/{evaluation['id']}")
+    used = detail["result"]["container"]
+    assert used["cpu_seconds"] > 0
+    assert 0 < used["memory_peak_bytes"] <= used["memory_limit_bytes"] == 512 * 1024 * 1024
+    assert used["starts_during_run"] == 0  # it was already up from its conformance checks
+    assert used["pids_limit"] == 128
     # Its answers are always "Paris": it ranks, at the bottom of any real board.
     status, board = gateway.request("GET", "/v1/leaderboard")
     (row,) = board["data"]

@@ -26,9 +26,10 @@ import logging
 import os
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 from janus.config import ContainerLimits, ContainersConfig
-from janus.gateway.runtimes import netns
+from janus.gateway.runtimes import cgroups, netns
 from janus.gateway.runtimes.podman import (
     COMPETITOR_LABEL,
     GATEWAY_LABEL,
@@ -50,6 +51,7 @@ _MAX_BACKOFF_S = 30.0
 _STABLE_AFTER_S = 60.0  # a container up this long has its crash count forgiven
 _HEALTH_TIMEOUT_S = 5.0
 _STOP_TIMEOUT_S = 3
+_COUNTERS = ("cpu_seconds", "memory_bytes", "memory_peak_bytes", "pids")
 
 
 @hookimpl
@@ -143,6 +145,10 @@ class ContainerRuntime:
     def deployed(self) -> list[str]:
         return list(self._containers)
 
+    async def usage(self, competitor_id: str) -> dict[str, Any] | None:
+        container = self._containers.get(competitor_id)
+        return None if container is None else await container.usage()
+
     def _get(self, competitor_id: str) -> ContainerCompetitor:
         try:
             return self._containers[competitor_id]
@@ -181,6 +187,7 @@ class ContainerCompetitor:
         self._retry_at = 0.0
         self._expected_exit = False
         self._closed = False
+        self._starts = 0
 
     @property
     def deployment(self) -> Deployment:
@@ -246,6 +253,21 @@ class ContainerCompetitor:
             await self._launch()
             assert self._pid is not None
             return self._pid
+
+    async def usage(self) -> dict[str, Any]:
+        """Its limits, how often it started, and what the running container used so far
+        (its cgroup counters; ``None`` values while it is not running)."""
+        pid = self._pid
+        counters = None
+        if pid is not None:
+            counters = await asyncio.get_running_loop().run_in_executor(None, cgroups.usage, pid)
+        return {
+            "starts": self._starts,
+            "memory_limit_bytes": self.limits.memory_mb * 1024 * 1024,
+            "cpus": self.limits.cpus,
+            "pids_limit": self.limits.pids,
+            **(counters or dict.fromkeys(_COUNTERS)),
+        }
 
     async def close(self) -> None:
         self._closed = True
@@ -321,6 +343,7 @@ class ContainerCompetitor:
             await self._stop_container()
             raise
         self._pid, self._started_at = pid, loop.time()
+        self._starts += 1
         self._spawn(self._watch(process))
         log.info("competitor %s: container %s is up (image %s)", self.id, self.name, self.image)
 

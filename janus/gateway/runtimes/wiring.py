@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
@@ -76,6 +77,41 @@ async def run_runtimes(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await asyncio.gather(*(runtime.close() for runtime in runtimes.values()))
+
+
+Run = Callable[[Callable[[dict], None]], Awaitable[dict]]
+
+
+def with_container_usage(app: web.Application, competitor_id: str, run: Run) -> Run:
+    """``run`` (an evaluation), whose result also says what the competitor's container
+    used meanwhile (``result["container"]``), when a runtime runs the competitor."""
+    runtime = next((r for r in app[RUNTIMES].values() if competitor_id in r.deployed()), None)
+    if runtime is None:
+        return run
+
+    async def measured(progress: Callable[[dict], None]) -> dict:
+        before = await runtime.usage(competitor_id)
+        result = await run(progress)
+        after = await runtime.usage(competitor_id)
+        if isinstance(result, dict) and after is not None:
+            result["container"] = usage_during(before, after)
+        return result
+
+    return measured
+
+
+def usage_during(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+    """What was used between two ``usage`` readings: CPU seconds of the run (since the
+    container's last start if it restarted meanwhile), its memory high-water mark (since
+    that start), how often it (re)started, and its limits."""
+    used = dict(after)
+    restarted = before is None or before.get("starts") != after.get("starts")
+    used["starts_during_run"] = after.get("starts", 0) - ((before or {}).get("starts") or 0)
+    if not restarted and None not in (before.get("cpu_seconds"), after.get("cpu_seconds")):
+        used["cpu_seconds"] = round(after["cpu_seconds"] - before["cpu_seconds"], 3)
+    used.pop("starts", None)
+    used.pop("memory_bytes", None)
+    return used
 
 
 def submission_runtime(app: web.Application) -> CompetitorRuntime | None:
