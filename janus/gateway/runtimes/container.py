@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import io
 import logging
 import os
 from collections import deque
@@ -176,6 +177,7 @@ class ContainerCompetitor:
         self.output: deque[str] = deque(maxlen=runtime.settings.log_lines)
         self._process: asyncio.subprocess.Process | None = None
         self._pid: int | None = None
+        self._namespace: io.FileIO | None = None  # the running container's network
         self._started_at = 0.0
         self._lock = asyncio.Lock()
         self._server: asyncio.Server | None = None
@@ -234,14 +236,15 @@ class ContainerCompetitor:
         else:
             await self.ensure_running()
 
-    async def ensure_running(self) -> int:
-        """The pid of the running, healthy container, starting it if needed."""
+    async def ensure_running(self) -> io.FileIO:
+        """The network namespace of the running, healthy container, starting it if
+        needed."""
         async with self._lock:
             if self._closed:
                 raise DeployFailed(f"'{self.id}' was removed")
             if self._pid is not None:
-                if _alive(self._pid):
-                    return self._pid
+                if _alive(self._pid) and self._namespace is not None:
+                    return self._namespace
                 # It just died and Podman has not said so yet: wait for it to.
                 process = self._process
                 assert process is not None
@@ -251,8 +254,8 @@ class ContainerCompetitor:
             if delay > 0:
                 await asyncio.sleep(delay)
             await self._launch()
-            assert self._pid is not None
-            return self._pid
+            assert self._namespace is not None
+            return self._namespace
 
     async def usage(self) -> dict[str, Any]:
         """Its limits, how often it started, and what the running container used so far
@@ -318,9 +321,13 @@ class ContainerCompetitor:
                     )
                 await asyncio.sleep(0.2)
         try:
+            try:
+                namespace = netns.open_namespace(pid)
+            except OSError:
+                raise DeployFailed("container exited as it started") from None
             if self.runtime.platform_socket:
                 try:
-                    listener = await netns.listen(pid, settings.platform_port)
+                    listener = await netns.listen(namespace, settings.platform_port)
                 except OSError as exc:  # e.g. the competitor took the port first
                     raise DeployFailed(
                         f"cannot listen for the platform on port {settings.platform_port} "
@@ -329,7 +336,7 @@ class ContainerCompetitor:
                 self._platform_server = await asyncio.start_server(
                     self._serve_platform, sock=listener
                 )
-            while not await _healthy(pid, settings.port):
+            while not await _healthy(namespace, settings.port):
                 if process.returncode is not None:
                     await asyncio.sleep(0.1)
                     raise DeployFailed(self._exit_reason(process.returncode))
@@ -342,7 +349,7 @@ class ContainerCompetitor:
         except BaseException:
             await self._stop_container()
             raise
-        self._pid, self._started_at = pid, loop.time()
+        self._pid, self._namespace, self._started_at = pid, namespace, loop.time()
         self._starts += 1
         self._spawn(self._watch(process))
         log.info("competitor %s: container %s is up (image %s)", self.id, self.name, self.image)
@@ -369,7 +376,7 @@ class ContainerCompetitor:
         if process is not self._process or self._pid is None:
             return False
         loop = asyncio.get_running_loop()
-        self._pid = None
+        self._pid = self._namespace = None
         self._close_platform_server()
         if self._expected_exit or self._closed:
             return False
@@ -393,7 +400,7 @@ class ContainerCompetitor:
         if process is None:
             return
         self._expected_exit = True
-        self._pid = None
+        self._pid = self._namespace = None
         self._close_platform_server()
         if process.returncode is None:
             with contextlib.suppress(PodmanError):
@@ -432,8 +439,8 @@ class ContainerCompetitor:
         self._active += 1
         try:
             try:
-                pid = await self.ensure_running()
-                upstream = await netns.open_connection(pid, self.runtime.settings.port)
+                namespace = await self.ensure_running()
+                upstream = await netns.open_connection(namespace, self.runtime.settings.port)
             except (DeployFailed, OSError) as exc:
                 log.warning("competitor %s: cannot reach its container: %s", self.id, exc)
                 writer.close()
@@ -471,10 +478,12 @@ def _alive(pid: int) -> bool:
     return os.path.exists(f"/proc/{pid}")
 
 
-async def _healthy(pid: int, port: int) -> bool:
+async def _healthy(namespace: io.FileIO, port: int) -> bool:
     """Whether ``GET /health`` on the container's port answers 200."""
     try:
-        reader, writer = await asyncio.wait_for(netns.open_connection(pid, port), _HEALTH_TIMEOUT_S)
+        reader, writer = await asyncio.wait_for(
+            netns.open_connection(namespace, port), _HEALTH_TIMEOUT_S
+        )
     except (OSError, TimeoutError):
         return False
     try:

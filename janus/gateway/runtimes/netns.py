@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import io
 import os
 import socket
 from concurrent.futures import ThreadPoolExecutor
@@ -36,21 +37,26 @@ def _setns(fd: int) -> None:
         raise OSError(errno, f"setns: {os.strerror(errno)}")
 
 
-def _in_namespace(pid: int, make):
-    """Run ``make()`` in the network namespace of ``pid``; return to ours afterwards."""
+def open_namespace(pid: int) -> io.FileIO:
+    """The network namespace of ``pid``, as an open file. Holding it (rather than the pid,
+    which the kernel may give to another process) keeps pointing at that namespace; it
+    closes when the last reference to it goes, so no user can see it closed under it."""
     try:
-        target = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        return io.FileIO(f"/proc/{pid}/ns/net", "rb")
     except (FileNotFoundError, ProcessLookupError) as exc:
         raise NamespaceGone(exc.errno, f"process {pid} is gone") from None
+
+
+def _in_namespace(namespace: io.FileIO, make):
+    """Run ``make()`` in the network namespace ``namespace``; return to ours afterwards."""
     home = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
     try:
-        _setns(target)
+        _setns(namespace.fileno())
         try:
             return make()
         finally:
             _setns(home)
     finally:
-        os.close(target)
         os.close(home)
 
 
@@ -73,10 +79,12 @@ def _listener(port: int) -> socket.socket:
     return sock
 
 
-async def open_connection(pid: int, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """Connect to ``127.0.0.1:port`` as seen from inside the namespace of ``pid``."""
+async def open_connection(
+    namespace: io.FileIO, port: int
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Connect to ``127.0.0.1:port`` as seen from inside ``namespace``."""
     loop = asyncio.get_running_loop()
-    sock = await loop.run_in_executor(_worker, _in_namespace, pid, _stream_socket)
+    sock = await loop.run_in_executor(_worker, _in_namespace, namespace, _stream_socket)
     try:
         await loop.sock_connect(sock, ("127.0.0.1", port))
     except BaseException:
@@ -85,7 +93,7 @@ async def open_connection(pid: int, port: int) -> tuple[asyncio.StreamReader, as
     return await asyncio.open_connection(sock=sock)
 
 
-async def listen(pid: int, port: int) -> socket.socket:
-    """A listening socket on ``127.0.0.1:port`` inside the namespace of ``pid``."""
+async def listen(namespace: io.FileIO, port: int) -> socket.socket:
+    """A listening socket on ``127.0.0.1:port`` inside ``namespace``."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_worker, _in_namespace, pid, lambda: _listener(port))
+    return await loop.run_in_executor(_worker, _in_namespace, namespace, lambda: _listener(port))
