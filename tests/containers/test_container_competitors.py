@@ -122,6 +122,25 @@ def test_a_container_killed_mid_stream_ends_it_in_band_and_comes_back(
     status, answer = gateway.chat("boxed", "hello")
     assert status == 200, answer
     assert content_of(answer) == "Paris is the capital of France. "
+    # Its output is kept across the restart.
+    status, logs = gateway.request("GET", "/v1/competitors/boxed/logs?tail=1000", headers=ADMIN)
+    assert sum("listening on 8080" in line for line in logs["lines"]) == 2
+
+
+def test_a_kept_warm_container_comes_back_by_itself(container_gateway, competitor_image):
+    warm = {"id": "warm", "kind": "container", "image": competitor_image, "keep_warm": True}
+    gateway = container_gateway([warm])
+    (name,) = gateway.containers("warm")
+    first = podman("inspect", "--format", "{{.Id}}", name).strip()
+    podman("kill", name)
+
+    def replaced() -> bool:
+        out = podman("inspect", "--format", "{{.Id}} {{.State.Running}}", name, check=False)
+        return out.split()[1:] == ["true"] and out.split()[0] != first
+
+    wait_for(replaced)  # no request needed
+    status, answer = gateway.chat("warm", "hello")
+    assert status == 200 and content_of(answer) == "Paris is the capital of France. "
 
 
 def test_an_idle_container_is_stopped_and_started_again_on_demand(
