@@ -73,14 +73,75 @@ class RoutingConfig(_Section):
     fallbacks: list[CompetitorId] = Field(default_factory=list)
 
 
+class ContainerLimits(_Section):
+    """What one competitor container may use (cgroup limits and a size-capped /tmp)."""
+
+    memory_mb: int = Field(512, ge=32)
+    cpus: float = Field(1.0, gt=0, le=256)
+    pids: int = Field(128, ge=16)
+    tmp_mb: int = Field(64, ge=1)
+    # Started with the gateway and never stopped for idleness (else: on the first request).
+    keep_warm: bool = False
+
+
+class ContainersConfig(ContainerLimits):
+    """The container runtime: how competitor images run (``kind = "container"`` and
+    submitted images); the limits here are the defaults a competitor may override."""
+
+    # Which registered runtime deploys submitted images.
+    runtime: str = "container"
+    podman: str = "podman"
+    oci_runtime: str = "runc"
+    # "never": only images already on the host (loaded by an admin) run; pulling a
+    # reference an anonymous submitter chose would make the host contact any registry.
+    pull: Literal["missing", "never", "always"] = "never"
+    user: str = Field("65534:65534", pattern=r"^[1-9][0-9]*(:[1-9][0-9]*)?$")
+    # Inside the container: where it must serve ($PORT) and where JANUS_PLATFORM_URL points.
+    port: int = Field(8080, ge=1, le=65535)
+    platform_port: int = Field(8081, ge=1, le=65535)
+    idle_stop_s: float = Field(900.0, gt=0)
+    startup_timeout_s: float = Field(60.0, gt=0)
+    log_lines: int = Field(2000, ge=10)
+    # The host's default seccomp profile, which the runtime tightens (no new namespaces).
+    seccomp_default: str = "/usr/share/containers/seccomp.json"
+    # The largest image archive an admin may upload (POST /v1/competitors/images).
+    max_archive_bytes: int = Field(4 * 1024**3, ge=1024)
+
+    @model_validator(mode="after")
+    def _ports_differ(self) -> ContainersConfig:
+        if self.port == self.platform_port:
+            raise _FieldError("platform_port", "must differ from port")
+        return self
+
+    def limits_for(self, competitor: CompetitorConfig | None) -> ContainerLimits:
+        """These defaults with the competitor's own overrides applied."""
+        fields = ContainerLimits.model_fields
+        limits = {name: getattr(self, name) for name in fields}
+        if competitor is not None:
+            for name in fields:
+                if (value := getattr(competitor, name)) is not None:
+                    limits[name] = value
+        return ContainerLimits(**limits)
+
+
+_RUNTIME_KEYS = ("image", *ContainerLimits.model_fields)
+
+
 class CompetitorConfig(_Section):
     id: CompetitorId
     # "external": a running container at ``url``. "subprocess": the gateway runs the
     # competitor plugin ``plugin`` itself (``janus serve``), restarts it if it dies, and
     # talks to it over a unix socket; with ``isolate_network`` it gets no network at all.
-    kind: Literal["external", "subprocess"] = "external"
+    # Any other kind names a registered runtime (built-in: "container") that runs ``image``.
+    kind: str = Field("external", pattern=r"^[a-z][a-z0-9-]{0,39}$")
     url: str | None = None
     plugin: str | None = None
+    image: str | None = Field(None, min_length=1, max_length=500)
+    memory_mb: int | None = Field(None, ge=32)
+    cpus: float | None = Field(None, gt=0, le=256)
+    pids: int | None = Field(None, ge=16)
+    tmp_mb: int | None = Field(None, ge=1)
+    keep_warm: bool | None = None
     isolate_network: bool = True
     startup_timeout_s: float = Field(60.0, gt=0)
     # Variables of the gateway's environment a subprocess competitor may see: names, or
@@ -118,7 +179,21 @@ class CompetitorConfig(_Section):
             raise _FieldError("plugin", "required for a subprocess competitor")
         if self.kind == "subprocess" and self.url:
             raise _FieldError("url", "not allowed for a subprocess competitor (it gets a socket)")
+        if self.kind in ("external", "subprocess"):
+            if given := [key for key in _RUNTIME_KEYS if getattr(self, key) is not None]:
+                raise _FieldError(given[0], f"only for a container competitor, not {self.kind}")
+        else:
+            if not self.image:
+                raise _FieldError("image", f"required for a {self.kind} competitor")
+            if self.url or self.plugin:
+                key = "url" if self.url else "plugin"
+                raise _FieldError(key, f"not allowed for a {self.kind} competitor")
         return self
+
+    @property
+    def runs_image(self) -> bool:
+        """Whether a runtime plugin runs this competitor from ``image``."""
+        return self.kind not in ("external", "subprocess")
 
 
 class BackendChoice(_Section):
@@ -219,6 +294,10 @@ DEFAULT_WEIGHTS = {
 
 
 class CompetitionConfig(_Section):
+    # Which accepted submissions get an evaluation on the canonical suite at once (one at
+    # a time per gateway), and on which share of its tasks.
+    auto_evaluate: Literal["off", "images", "all"] = "images"
+    auto_evaluate_subset: float = Field(100.0, gt=0, le=100)
     # The admin key guards the competition's admin endpoints and lets janus-bench use the
     # platform sandbox. Unset: the gateway generates one into ``<data_dir>/admin.key``
     # (mode 0600), so a bench on the same machine finds it without configuration.
@@ -268,6 +347,7 @@ class Config(_Section):
     store: StoreConfig = Field(default_factory=StoreConfig)
     competition: CompetitionConfig = Field(default_factory=CompetitionConfig)
     web: WebConfig = Field(default_factory=WebConfig)
+    containers: ContainersConfig = Field(default_factory=ContainersConfig)
 
     @model_validator(mode="after")
     def _ids_are_unique_and_known(self) -> Config:

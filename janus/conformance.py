@@ -423,12 +423,17 @@ async def check_conformance(
     health_timeout_s: float = 30.0,
     max_gap_s: float = 2.0,
     request_timeout_s: float = 120.0,
+    connector: aiohttp.BaseConnector | None = None,
+    headers: dict[str, str] | None = None,
 ) -> ConformanceReport:
     """Run every check against the server at ``url``; raises ``BadTarget`` for a URL that
-    is not an http(s) server URL. Network failures are failed checks, never exceptions."""
+    is not an http(s) server URL. Network failures are failed checks, never exceptions.
+    ``connector`` reaches a server that is not on the network (a competitor's socket);
+    ``headers`` go with every request to it (a competitor's platform token and URL)."""
     root = base_url(url)
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(connector=connector) as session:
         target = _Target(root, session, api_key, request_timeout_s)
+        target.headers.update(headers or {})
         checks = [await _timed("health", lambda: _health(target, health_timeout_s))]
         if model:
             target.model = model

@@ -88,6 +88,17 @@ def register_search_backends(register):
 
 
 @hookspec
+def register_runtimes(register):
+    """Register competitor runtimes: ``register(kind, factory)``.
+
+    ``factory(janus.interfaces.RuntimeContext)`` returns a
+    ``janus.interfaces.CompetitorRuntime`` that runs competitors from images; a
+    ``[[competitors]]`` entry with ``kind = "<kind>"`` and submitted images (through
+    ``[containers] runtime``) use it (built-in: ``container``, with Podman).
+    """
+
+
+@hookspec
 def register_commands(cli):
     """Add sub-commands to the ``janus`` click group ``cli``."""
 

@@ -264,3 +264,63 @@ def _contract_problem(contract: str, document: Any) -> str | None:
         if not isinstance(tool.get("inputSchema"), Mapping):
             return f"MCP tool {tool['name']!r} needs an 'inputSchema' object"
     return None
+
+
+# Competitor runtimes ---------------------------------------------------------------------
+
+
+class DeployFailed(Exception):
+    """A runtime could not start a competitor; the message says why, for its submitter."""
+
+
+@dataclass(frozen=True)
+class RuntimeContext:
+    """What a runtime factory gets from the gateway building it.
+
+    ``instance`` identifies this gateway on its hosts (derived from its data_dir): a
+    runtime labels what it starts with it and, at ``start``, removes what an earlier run
+    of the same gateway left behind. ``runtime_dir`` is private to this gateway process;
+    ``platform_socket`` is the platform's unix socket (None with the platform off).
+    """
+
+    config: Any  # janus.config.Config
+    instance: str
+    runtime_dir: str
+    platform_socket: str | None
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Where the gateway reaches a deployed competitor (a unix socket it owns) and the
+    platform URL the competitor is told to use (``None``: no platform)."""
+
+    socket_path: str
+    platform_url: str | None
+
+
+@runtime_checkable
+class CompetitorRuntime(Protocol):
+    """Runs competitors from images: ``register_runtimes`` registers a factory
+    ``factory(RuntimeContext) -> CompetitorRuntime`` under the ``kind`` that selects it.
+
+    ``deploy`` is idempotent per id (same image: the running deployment is kept) and may
+    start the competitor lazily; ``ensure_running`` starts it now and raises
+    ``DeployFailed`` when it does not become healthy (used before conformance checks).
+    """
+
+    async def start(self) -> None: ...
+
+    async def deploy(self, competitor_id: str, image: str, limits: Any) -> Deployment: ...
+
+    async def ensure_running(self, competitor_id: str) -> None: ...
+
+    async def remove(self, competitor_id: str) -> None: ...
+
+    async def logs(self, competitor_id: str, tail: int) -> list[str] | None: ...
+
+    def deployed(self) -> list[str]: ...
+
+    async def usage(self, competitor_id: str) -> dict[str, Any] | None:
+        """What the competitor's deployment used so far (runtime-defined keys), or None."""
+
+    async def close(self) -> None: ...

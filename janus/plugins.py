@@ -37,6 +37,8 @@ BUILTIN_PLUGINS = (
     "janus.builtin.guardrails.client_auth",
     "janus.builtin.guardrails.secret_scan",
     "janus.builtin.guardrails.url_policy",
+    "janus.gateway.runtimes.container",
+    "janus.gateway.runtimes.commands",
 )
 
 

@@ -32,7 +32,7 @@ class LiveServers:
     def call(self, coroutine, timeout: float = 30) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
-    def serve(self, app: web.Application, **where: Any) -> str:
+    def serve(self, app: web.Application, timeout: float = 30, **where: Any) -> str:
         """Serve ``app`` on an ephemeral loopback port (or ``unix_socket=PATH``)."""
 
         async def start() -> str:
@@ -41,7 +41,7 @@ class LiveServers:
             server = await self._stack.enter_async_context(listening(app, **where))
             return server.url
 
-        return self.call(start())
+        return self.call(start(), timeout)
 
     def competitor(self, script: Script, **where: Any) -> tuple[ScriptedCompetitor, str]:
         competitor = ScriptedCompetitor(script)

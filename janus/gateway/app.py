@@ -22,6 +22,7 @@ from janus.gateway.admin import BENCH_GRANTEE, load_admin_key
 from janus.gateway.artifacts import Artifacts, SandboxReader, UrlSigner
 from janus.gateway.chat import chat_completions
 from janus.gateway.competition import setup_competition
+from janus.gateway.competition.auto import setup_auto_evaluations
 from janus.gateway.competitors import open_pool
 from janus.gateway.data_dir_lock import hold_data_dir
 from janus.gateway.downloads import serve_artifact
@@ -49,6 +50,13 @@ from janus.gateway.marketplace import setup_marketplace
 from janus.gateway.middleware import add_request_id, observe, only_platform_on
 from janus.gateway.observability import Metrics
 from janus.gateway.relay import StreamRelay
+from janus.gateway.runtimes.wiring import (
+    DEPLOYED,
+    RUNTIMES,
+    build_runtimes,
+    run_runtimes,
+    setup_runtime_routes,
+)
 from janus.gateway.supervisor import Child, Supervisor
 from janus.gateway.web import setup_web
 from janus.interfaces import Router
@@ -126,6 +134,8 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     # An app that is built but never run (a check, a test) must not leave the directory.
     weakref.finalize(app, shutil.rmtree, runtime_dir, True)
     app.cleanup_ctx.append(_subprocess_competitors)
+    app[RUNTIMES] = build_runtimes(config, plugins, runtime_dir, platform_socket)
+    app.cleanup_ctx.append(run_runtimes)
     app.cleanup_ctx.append(_competitor_pool)
     app.cleanup_ctx.append(_plugin_lifecycle)
     app.router.add_post("/v1/chat/completions", chat_completions)
@@ -134,6 +144,8 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics)
     setup_competition(app)
+    setup_auto_evaluations(app)
+    setup_runtime_routes(app)
     setup_marketplace(app)
     if config.web.enabled:
         setup_web(app)  # last: it serves the pages at "/"
@@ -218,6 +230,7 @@ async def _competitor_pool(app: web.Application) -> AsyncIterator[None]:
     local = {
         child.spec.id: (child.socket_path, supervisor.platform_url) for child in supervisor.children
     }
+    local.update(app[DEPLOYED])
     async with open_pool(app[CONFIG], local) as pool:
         app[POOL] = pool
         yield

@@ -84,6 +84,8 @@ class CompetitorPool:
         self.default = self._by_id.get(default) if default else None
         self.fallbacks = [self._by_id[competitor_id] for competitor_id in fallbacks]
         self.ranking: tuple[str, ...] = ()
+        self._own_sessions: dict[str, aiohttp.ClientSession] = {}
+        self._retired: list[aiohttp.ClientSession] = []
 
     def get(self, competitor_id: str) -> Competitor | None:
         return self._by_id.get(competitor_id)
@@ -91,12 +93,29 @@ class CompetitorPool:
     def is_configured(self, competitor_id: str) -> bool:
         return competitor_id in self._configured
 
-    def add(self, competitor_id: str, name: str, base_url: str) -> Competitor:
-        """Admit (or update) a competitor reached over HTTP(S) at ``base_url``."""
+    def add(
+        self,
+        competitor_id: str,
+        name: str,
+        base_url: str,
+        *,
+        unix_socket: str | None = None,
+        platform_url: str | None = None,
+    ) -> Competitor:
+        """Admit (or update) a competitor reached over HTTP(S) at ``base_url``, or over
+        the ``unix_socket`` a runtime gave it (then ``base_url`` only names it)."""
         if competitor_id in self._configured:
             raise ValueError(f"'{competitor_id}' is a configured competitor")
         assert self._session is not None, "this pool has no HTTP client to share"
-        competitor = Competitor(competitor_id, name, base_url.rstrip("/"), self._session)
+        self._release(competitor_id)
+        session = self._session
+        if unix_socket is not None:
+            connector = aiohttp.UnixConnector(path=unix_socket, limit=0)
+            session = aiohttp.ClientSession(
+                connector=connector, timeout=self._session.timeout, auto_decompress=True
+            )
+            self._own_sessions[competitor_id] = session
+        competitor = Competitor(competitor_id, name, base_url.rstrip("/"), session, platform_url)
         self._by_id[competitor_id] = competitor
         return competitor
 
@@ -105,6 +124,19 @@ class CompetitorPool:
         if competitor_id in self._configured:
             raise ValueError(f"'{competitor_id}' is a configured competitor")
         self._by_id.pop(competitor_id, None)
+        self._release(competitor_id)
+
+    def _release(self, competitor_id: str) -> None:
+        """Close the competitor's own client, if it had one, once its streams are over."""
+        if (session := self._own_sessions.pop(competitor_id, None)) is not None:
+            self._retired.append(session)
+
+    async def close(self) -> None:
+        """Close the clients of admitted competitors."""
+        sessions = [*self._own_sessions.values(), *self._retired]
+        self._own_sessions, self._retired = {}, []
+        for session in sessions:
+            await session.close()
 
     def admitted(self) -> list[str]:
         """The ids of the competitors added at run time."""
@@ -153,8 +185,10 @@ async def open_pool(
         competitors.append(
             Competitor(spec.id, spec.name or spec.id, base_url, session, platform_url)
         )
+    pool = CompetitorPool(competitors, config.routing.default, config.routing.fallbacks, tcp)
     try:
-        yield CompetitorPool(competitors, config.routing.default, config.routing.fallbacks, tcp)
+        yield pool
     finally:
+        await pool.close()
         for session in sessions:
             await session.close()

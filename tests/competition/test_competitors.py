@@ -141,13 +141,18 @@ async def test_ids_already_in_use_are_refused(live, competition_gateway):
     assert status == 409
 
 
-async def test_an_image_only_submission_is_listed_but_not_routable(competition_gateway):
+async def test_an_image_submission_that_cannot_run_is_refused(competition_gateway):
+    # An image is run and checked before it is accepted (tests/containers has the real
+    # runs); one the container host does not have is refused, never stored unchecked.
     gateway = competition_gateway()
     body = submission("boxed", None, image="ghcr.io/miner/boxed:1")
     body.pop("url")
     status, reply = await call(gateway, "POST", "/v1/competitors", json=body)
-    assert status == 201 and reply["conformance"] is None
+    assert status == 422
+    assert assert_openai_error(reply, "image_failed")["param"] == "image"
     assert "boxed" not in gateway.pool_ids()
+    status, listed = await call(gateway, "GET", "/v1/competitors")
+    assert "boxed" not in [competitor["id"] for competitor in listed["data"]]
 
 
 @pytest.mark.parametrize(

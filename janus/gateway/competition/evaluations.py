@@ -22,6 +22,7 @@ from janus.gateway.competition.http import admin_only, listing, not_found, parse
 from janus.gateway.competition.leaderboard import ci_of
 from janus.gateway.competition.state import COMPETITION, Competition
 from janus.gateway.keys import ADMIN_KEY, CONFIG, POOL
+from janus.gateway.runtimes.wiring import with_container_usage
 from janus.sse import DONE, PING, SSE_HEADERS, data_event
 from janus.store import EVALUATION_DONE, EvaluationRecord
 
@@ -153,7 +154,11 @@ async def start_evaluation(request: web.Request) -> web.Response:
     await competition.store.add_evaluation(record)
     competition.runner.start(
         record,
-        lambda progress: run_benchmark(options, progress=progress),
+        with_container_usage(
+            request.app,
+            wanted.competitor_id,
+            lambda progress: run_benchmark(options, progress=progress),
+        ),
         on_finished=competition.leaderboard,
     )
     return web.json_response(evaluation_dict(record), status=202)

@@ -9,10 +9,12 @@ Admins may change or remove competitors.
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -21,12 +23,17 @@ from janus.builtin.routers import JANUS_MODEL
 from janus.config import CompetitorId
 from janus.conformance import BadTarget, ConformanceReport, check_conformance
 from janus.errors import JanusError
+from janus.gateway.competition.auto import evaluate_when_accepted
 from janus.gateway.competition.http import admin_only, is_admin, listing, not_found, parse_body
 from janus.gateway.competition.licenses import osi_license
 from janus.gateway.competition.state import COMPETITION, Competition
+from janus.gateway.keys import TOKENS
+from janus.interfaces import DeployFailed
+from janus.platform.tokens import PLATFORM_URL_HEADER, TOKEN_HEADER
 from janus.store import CompetitorRecord, StoreConflict
 
 RESOLVE_TIMEOUT_S = 5.0
+CONFORMANCE_TOKEN_TTL_S = 600.0
 
 
 def _http_url(value: str | None) -> str | None:
@@ -81,13 +88,13 @@ class Changes(_Editable):
 class ConformanceFailed(JanusError):
     """422 with the checks that failed (specs/competition.md)."""
 
-    def __init__(self, report: ConformanceReport) -> None:
+    def __init__(self, report: ConformanceReport, param: str = "url") -> None:
         names = ", ".join(check.name for check in report.failed)
         super().__init__(
             f"The competitor at {report.url} failed the conformance checks: {names}.",
             status=422,
             code="conformance_failed",
-            param="url",
+            param=param,
         )
         self.failed_checks = [
             {"name": c.name, "passed": c.passed, "detail": c.detail, "seconds": c.seconds}
@@ -149,6 +156,8 @@ async def submit_competitor(request: web.Request) -> web.Response:
     report = None
     if submission.url:
         report = await _admissible(submission.url, admin=is_admin(request))
+    elif submission.image:
+        report = await _runs_and_conforms(request, submission.id, submission.image)
     record = CompetitorRecord(
         id=submission.id,
         name=submission.name,
@@ -164,8 +173,11 @@ async def submit_competitor(request: web.Request) -> web.Response:
     try:
         await competition.store.add_competitor(record)
     except StoreConflict:
+        if not submission.url and competition.runtime is not None:
+            await competition.runtime.remove(submission.id)
         raise _taken(submission.id) from None
     await competition.sync()
+    evaluate_when_accepted(request, record.id, image=not submission.url)
     return web.json_response(
         {"competitor": competitor_dict(record), "conformance": record.conformance}, status=201
     )
@@ -184,6 +196,9 @@ async def change_competitor(request: web.Request) -> web.Response:
         changes["description"] = ""
     if changes.get("url") and changes["url"] != current.url:
         await _admissible(changes["url"], admin=True)
+    image = changes.get("image")
+    if image and image != current.image and not changes.get("url", current.url):
+        await _runs_and_conforms(request, competitor_id, image)
     if not (changes.get("url", current.url) or changes.get("image", current.image)):
         raise JanusError("A competitor needs a url or an image.", code="invalid_value", param="url")
     await competition.store.update_competitor(competitor_id, **changes)
@@ -253,4 +268,47 @@ async def _admissible(url: str, *, admin: bool) -> ConformanceReport:
         raise JanusError(str(exc), status=422, code="invalid_url", param="url") from None
     if not report.passed:
         raise ConformanceFailed(report)
+    return report
+
+
+async def _runs_and_conforms(
+    request: web.Request, competitor_id: str, image: str
+) -> ConformanceReport:
+    """Deploy the image, start it, and run the conformance checks through the runtime,
+    with a platform token as a client request would bring (a competitor may need the
+    platform to answer); on any failure the deployment is removed again."""
+    competition = request.app[COMPETITION]
+    runtime = competition.runtime
+    if runtime is None:
+        raise JanusError(
+            "This gateway runs no container runtime; submit the url your competitor answers on.",
+            status=501,
+            code="container_runtime_unavailable",
+            param="image",
+        )
+    limits = competition.config.containers.limits_for(None)
+    try:
+        deployment = await runtime.deploy(competitor_id, image, limits)
+        await runtime.ensure_running(competitor_id)
+    except DeployFailed as exc:
+        await runtime.remove(competitor_id)
+        raise JanusError(
+            f"The image '{image}' did not start: {exc}",
+            status=422,
+            code="image_failed",
+            param="image",
+        ) from None
+    headers = {}
+    if deployment.platform_url:
+        expires_at = time.time() + CONFORMANCE_TOKEN_TTL_S
+        request_id = "conformance-" + secrets.token_hex(8)
+        token = request.app[TOKENS].mint(competitor_id, request_id, expires_at)
+        headers = {TOKEN_HEADER: token, PLATFORM_URL_HEADER: deployment.platform_url}
+    connector = aiohttp.UnixConnector(path=deployment.socket_path)
+    report = await check_conformance(
+        f"http://{competitor_id}", connector=connector, headers=headers
+    )
+    if not report.passed:
+        await runtime.remove(competitor_id)
+        raise ConformanceFailed(report, param="image")
     return report

@@ -1,0 +1,1 @@
+"""Competitor runtimes: plugins that run competitors from images (``register_runtimes``)."""
