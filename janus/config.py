@@ -125,6 +125,7 @@ class ContainersConfig(ContainerLimits):
 
 
 _RUNTIME_KEYS = ("image", *ContainerLimits.model_fields)
+_JAIL_KEYS = ("memory_mb", "cpus", "pids")  # a subprocess competitor's jail takes these too
 
 
 class CompetitorConfig(_Section):
@@ -137,6 +138,8 @@ class CompetitorConfig(_Section):
     url: str | None = None
     plugin: str | None = None
     image: str | None = Field(None, min_length=1, max_length=500)
+    # Limits of a subprocess competitor's jail or a container (all its processes together);
+    # unset: the runtime's defaults ([containers], or SUBPROCESS_LIMITS).
     memory_mb: int | None = Field(None, ge=32)
     cpus: float | None = Field(None, gt=0, le=256)
     pids: int | None = Field(None, ge=16)
@@ -147,10 +150,6 @@ class CompetitorConfig(_Section):
     # Variables of the gateway's environment a subprocess competitor may see: names, or
     # prefixes ending in "_". A name that looks like a credential never passes.
     pass_env: list[str] = Field(default_factory=list)
-    # The jail's limits for a subprocess competitor: all its processes together.
-    memory_mb: int = Field(2048, ge=128)
-    processes: int = Field(256, ge=8)
-    cpus: float = Field(1.0, gt=0)
     # An optional subprocess competitor whose plugin is not installed is left out with a
     # warning instead of stopping start-up (the embedded default lists the baselines so).
     optional: bool = False
@@ -180,7 +179,9 @@ class CompetitorConfig(_Section):
         if self.kind == "subprocess" and self.url:
             raise _FieldError("url", "not allowed for a subprocess competitor (it gets a socket)")
         if self.kind in ("external", "subprocess"):
-            if given := [key for key in _RUNTIME_KEYS if getattr(self, key) is not None]:
+            allowed = _JAIL_KEYS if self.kind == "subprocess" else ()
+            keys = [key for key in _RUNTIME_KEYS if key not in allowed]
+            if given := [key for key in keys if getattr(self, key) is not None]:
                 raise _FieldError(given[0], f"only for a container competitor, not {self.kind}")
         else:
             if not self.image:
