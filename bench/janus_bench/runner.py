@@ -30,7 +30,7 @@ from janus_bench import __version__
 from janus_bench.catalog import Suite, SuiteError, load_suite
 from janus_bench.checks import Answer, ArtifactFile, CheckContext, evaluate
 from janus_bench.client import ExchangeFailed, Turn, stream_chat
-from janus_bench.composite import bootstrap_ci, components, composite
+from janus_bench.composite import aggregate
 from janus_bench.judge import JudgeUnavailable, PlatformJudge
 from janus_bench.sandbox import SandboxRunner, SandboxUnavailable, find_platform_key
 
@@ -250,8 +250,6 @@ def _result(
     records: list[dict],
     started_at: float,
 ) -> dict:
-    units = [record["scores"] for record in records]
-    values = components(units, list(weights))
     return {
         "run_id": uuid.uuid4().hex,
         "bench_version": __version__,
@@ -267,9 +265,7 @@ def _result(
         "started_at": started_at,
         "finished_at": time.time(),
         "tasks": records,
-        "components": {k: None if v is None else round(v, 6) for k, v in values.items()},
-        "composite": round(composite(values, weights), 3),
-        "ci": bootstrap_ci(units, weights, options.seed),
+        **aggregate(records, weights, options.seed),
     }
 
 

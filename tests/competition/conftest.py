@@ -16,6 +16,7 @@ from janus.gateway.app import create_app
 from janus.gateway.competition.state import COMPETITION, Competition
 from janus.gateway.keys import POOL
 from janus.plugins import load_plugins
+from tests.competition.results import SIGNER_ENV, SIGNER_KEY
 from tests.live import LiveServers
 from tests.store.postgres_server import postgres_server, postgres_url  # noqa: F401
 
@@ -66,8 +67,10 @@ def assert_openai_error(body: dict, status_code: str) -> dict:
 
 @pytest.fixture
 def competition_gateway(live, monkeypatch) -> Callable[..., CompetitionGateway]:
-    """``start(competitors={id: url}, router=..., default=..., store_url=..., suite=...)``."""
+    """``start(competitors={id: url}, router=..., default=..., store_url=..., suite=...,
+    competition={more [competition] keys})``."""
     monkeypatch.setenv("JANUS_ADMIN_KEY", ADMIN_KEY)
+    monkeypatch.setenv(SIGNER_ENV, SIGNER_KEY)
 
     def start(
         competitors: dict[str, str] | None = None,
@@ -77,6 +80,7 @@ def competition_gateway(live, monkeypatch) -> Callable[..., CompetitionGateway]:
         fallbacks: tuple[str, ...] = (),
         store_url: str = "",
         suite: str = "public/dev",
+        competition: dict[str, Any] | None = None,
     ) -> CompetitionGateway:
         config = parse_config(
             {
@@ -86,7 +90,7 @@ def competition_gateway(live, monkeypatch) -> Callable[..., CompetitionGateway]:
                 ],
                 "platform": {"enabled": False, "data_dir": tempfile.mkdtemp(prefix="janus-test-")},
                 "store": {"url": store_url},
-                "competition": {"suite": suite},
+                "competition": {"suite": suite, **(competition or {})},
                 "web": {"enabled": False},
             },
             "test config",
