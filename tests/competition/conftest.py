@@ -16,6 +16,7 @@ from janus.gateway.app import create_app
 from janus.gateway.competition.state import COMPETITION, Competition
 from janus.gateway.keys import POOL
 from janus.plugins import load_plugins
+from tests.bench.conftest import admin_key, bench_gateway, suite  # noqa: F401 (fixtures)
 from tests.competition.results import SIGNER_ENV, SIGNER_KEY
 from tests.live import LiveServers
 from tests.store.postgres_server import postgres_server, postgres_url  # noqa: F401
@@ -79,7 +80,7 @@ def competition_gateway(live, monkeypatch) -> Callable[..., CompetitionGateway]:
         default: str | None = None,
         fallbacks: tuple[str, ...] = (),
         store_url: str = "",
-        suite: str = "public/dev",
+        suite: str = "public/dev",  # noqa: F811 (not the bench's suite fixture)
         competition: dict[str, Any] | None = None,
     ) -> CompetitionGateway:
         config = parse_config(

@@ -35,7 +35,7 @@ from janus.gateway.competition.http import (
 )
 from janus.gateway.competition.leaderboard import ci_of
 from janus.gateway.competition.state import COMPETITION, Competition
-from janus.gateway.keys import ADMIN_KEY, CONFIG, POOL
+from janus.gateway.keys import ADMIN_KEY, CONFIG, METERING, POOL
 from janus.signatures import SIGNATURE_KEY, is_valid
 from janus.sse import DONE, PING, SSE_HEADERS, data_event
 from janus.store import EVALUATION_DONE, EvaluationRecord
@@ -181,6 +181,7 @@ async def start_evaluation(request: web.Request) -> web.Response:
         api_key=request.app[ADMIN_KEY],
         platform_key=request.app[ADMIN_KEY],
         weights=dict(config.competition.weights),
+        meter_key=request.app[METERING].signing_key,
     )
     record = EvaluationRecord(
         id=_new_id(),
