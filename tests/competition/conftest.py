@@ -16,6 +16,7 @@ from janus.gateway.app import create_app
 from janus.gateway.competition.state import COMPETITION, Competition
 from janus.gateway.keys import POOL
 from janus.plugins import load_plugins
+from janus.store import open_store
 from tests.bench.conftest import admin_key, bench_gateway, suite  # noqa: F401 (fixtures)
 from tests.competition.results import SIGNER_ENV, SIGNER_KEY
 from tests.live import LiveServers
@@ -64,6 +65,17 @@ def assert_openai_error(body: dict, status_code: str) -> dict:
     assert set(body["error"]) >= {"message", "type", "param", "code"}, body
     assert body["error"]["code"] == status_code, body
     return body["error"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request, tmp_path):
+    """A migrated store on each backend."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else ""
+    config = parse_config({"platform": {"data_dir": str(tmp_path)}, "store": {"url": url}}, "t")
+    store = open_store(config)
+    await store.open()
+    yield store
+    await store.close()
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ import itertools
 
 import pytest
 
-from janus.config import parse_config
 from janus.gateway.competition.leaderboard import BoardRules, Entrant, build_leaderboard
-from janus.store import EvaluationRecord, Store, open_store
+from janus.store import EvaluationRecord, Store
 from tests.competition.conftest import ADMIN_KEY, assert_openai_error, call
 from tests.competition.results import TRUSTING, bench_result, signed
 
@@ -17,16 +16,6 @@ SUITE = "public/dev"
 WEIGHTS = {"quality": 45.0, "speed": 20.0, "cost": 15.0, "streaming": 10.0, "multimodal": 10.0}
 DAY = 86400.0
 _ids = itertools.count()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def store(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else ""
-    config = parse_config({"platform": {"data_dir": str(tmp_path)}, "store": {"url": url}}, "t")
-    store = open_store(config)
-    await store.open()
-    yield store
-    await store.close()
 
 
 def result(
