@@ -413,7 +413,7 @@ class Store:
         where, args = ("WHERE policy = ?", (policy,)) if policy else ("", ())
         rows = await self.database.fetch(
             f"SELECT {_REWARD_COLUMNS} FROM reward_ledger {where} "
-            "ORDER BY period_start, policy, recipient_kind DESC, rank, amount DESC, recipient_id",
+            "ORDER BY period_start, policy, recipient_kind, rank, amount DESC, recipient_id",
             *args,
         )
         return [

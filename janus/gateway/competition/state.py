@@ -25,6 +25,7 @@ from janus.gateway.competition.leaderboard import (
     build_leaderboard,
     suite_kind,
 )
+from janus.gateway.competition.rewards import RewardPlan, settle_rewards
 from janus.gateway.competition.runner import ABANDONED_AFTER_S, EvaluationRunner
 from janus.gateway.competitors import CompetitorPool
 from janus.gateway.keys import PLUGINS, POOL
@@ -39,9 +40,10 @@ class Competition:
     """One gateway's view of the competition: the store it reads, the pool it keeps in
     step, the evaluations it runs."""
 
-    def __init__(self, config: Config, store: Store) -> None:
+    def __init__(self, config: Config, store: Store, rewards: RewardPlan | None = None) -> None:
         self.config = config
         self.store = store
+        self.rewards = rewards
         self.runner = EvaluationRunner(store)
         self.pool: CompetitorPool | None = None
         # The ranked suite's version and hash (see ``pin_suite``) and the identities of the
@@ -125,6 +127,15 @@ class Competition:
             self.pool.ranking = tuple(ranked)
         return board
 
+    async def settle_rewards(self, now: float | None = None) -> list[str]:
+        """Add the closed periods missing from the reward ledger; their labels."""
+        if self.rewards is None:
+            return []
+        now = time.time() if now is None else now
+        return await settle_rewards(
+            self.store, self.rewards, self.rules(), await self.entrants(), now
+        )
+
     async def sync(self) -> None:
         """Bring the pool's submitted competitors and ranking in line with the store, and
         end the runs a stopped gateway left behind."""
@@ -186,6 +197,7 @@ async def run_competition(app: web.Application) -> AsyncIterator[None]:
     await competition.pin_suite()
     await competition.pin_plugins(app[PLUGINS])
     await competition.sync()
+    await competition.settle_rewards()
     syncing = asyncio.get_running_loop().create_task(_keep_in_step(competition))
     yield
     syncing.cancel()
@@ -199,5 +211,6 @@ async def _keep_in_step(competition: Competition) -> None:
         await asyncio.sleep(SYNC_INTERVAL_S)
         try:
             await competition.sync()
+            await competition.settle_rewards()
         except Exception:
             log.exception("could not refresh the competition from the store")
