@@ -26,10 +26,22 @@ TRUSTING: dict[str, Any] = {
 
 
 def bench_result(
-    composite: float, *, weights: dict[str, float] | None = None, seed: int = 0
+    composite: float,
+    *,
+    weights: dict[str, float] | None = None,
+    seed: int = 0,
+    shares: dict[str, float] | None = None,
+    spread: float = 0.0,
 ) -> dict[str, Any]:
+    """``shares`` sets components apart (their weighted mean is then the composite);
+    ``spread`` moves every other task's scores up and down by that much, for an interval
+    that is not a point."""
     suite = load_suite(SUITE)
-    share = composite / 100
+    shares = shares or dict.fromkeys(DEFAULT_WEIGHTS, composite / 100)
+
+    def score(name: str, index: int) -> float:
+        return min(1.0, max(0.0, shares[name] + (spread if index % 2 else -spread)))
+
     tasks = [
         {
             "id": task["id"],
@@ -37,18 +49,20 @@ def bench_result(
             "repeat": 0,
             "ok": True,
             "scores": {
-                name: (share if name != "multimodal" or task["type"] == "multimodal" else None)
+                name: score(name, index)
+                if name != "multimodal" or task["type"] == "multimodal"
+                else None
                 for name in DEFAULT_WEIGHTS
             },
             "details": {"answer": f"the answer to {task['id']}"},
         }
-        for task in suite.tasks
+        for index, task in enumerate(suite.tasks)
     ]
     return {
         "suite": suite.identity(),
         "composite": composite,
         "ci": {"low": composite, "high": composite},
-        "components": {name: share for name in DEFAULT_WEIGHTS},
+        "components": dict(shares),
         "weights": dict(weights or DEFAULT_WEIGHTS),
         "seed": seed,
         "tasks": tasks,
