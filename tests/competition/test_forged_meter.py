@@ -106,3 +106,27 @@ async def test_the_verifier_tells_genuine_from_altered_meters(suite, bench_gatew
     assert [v["valid"] for v in verdicts["data"]] == [True, False, False, False]
     status, reply = await call(gateway, "POST", "/v1/meters/verify", json={"meters": "all"})
     assert status == 400 and reply["error"]["code"] == "invalid_value"
+
+
+async def test_an_evaluation_the_gateway_runs_checks_meters_with_its_own_key(
+    suite, bench_gateway, admin_key
+):
+    suite(TASKS)
+    gateway = bench_gateway(competitors.token_stream(ANSWERS))
+    status, started = await call(
+        gateway,
+        "POST",
+        "/v1/evaluations",
+        key=admin_key,
+        json={"competitor_id": "c", "suite": "private/test"},
+    )
+    assert status == 202, started
+    async with aiohttp.ClientSession() as session:  # follow the run to its end
+        url = f"{gateway}/v1/evaluations/{started['id']}/events"
+        async with session.get(url) as response:
+            await response.read()
+    _, evaluation = await call(gateway, "GET", f"/v1/evaluations/{started['id']}", key=admin_key)
+    assert evaluation["status"] == "finished", evaluation
+    tasks = evaluation["result"]["tasks"]
+    assert {task["meter"] for task in tasks} == {"verified"}
+    assert all(0.0 < task["scores"]["cost"] < 1.0 for task in tasks)
