@@ -15,7 +15,6 @@ key) once the run has ended, get the whole result.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import time
 from typing import Any
@@ -277,12 +276,8 @@ def _signer(competition: Competition, posted: dict, signature: Signature | None)
     signature by an unknown signer, or one that does not match, is refused."""
     if signature is None:
         return None
-    signer = next(
-        (s for s in competition.config.competition.trusted_signers if s.name == signature.signer),
-        None,
-    )
-    key = os.environ.get(signer.key_env, "") if signer else ""
-    if not key:
+    key = competition.signer_keys.get(signature.signer)
+    if key is None:
         raise JanusError(
             f"'{signature.signer}' is not a trusted signer (or its key is not set).",
             status=422,
@@ -290,7 +285,7 @@ def _signer(competition: Competition, posted: dict, signature: Signature | None)
             param="signature.signer",
         )
     unsigned = {k: v for k, v in posted.items() if k != SIGNATURE_KEY}
-    if not is_valid(key.encode(), unsigned, signature.value):
+    if not is_valid(key, unsigned, signature.value):
         raise JanusError(
             "The signature does not match the result (altered, or another key).",
             status=422,

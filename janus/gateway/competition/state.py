@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -50,6 +51,19 @@ class Competition:
         # configured subprocess competitors' plugins (see ``pin_plugins``).
         self.suite_pin: dict[str, str | None] = {"version": None, "hash": None}
         self.plugin_identities: dict[str, str | None] = {}
+        # The trusted signers' keys, read once from the variables the configuration names.
+        self.signer_keys = {
+            signer.name: os.environ[signer.key_env].encode()
+            for signer in config.competition.trusted_signers
+            if os.environ.get(signer.key_env)
+        }
+        for signer in config.competition.trusted_signers:
+            if signer.name not in self.signer_keys:
+                log.warning(
+                    "trusted signer %s has no key ($%s is unset): its imports are refused",
+                    signer.name,
+                    signer.key_env,
+                )
 
     async def pin_suite(self) -> None:
         """Pin the ranked suite: the configured version/hash, else the installed
