@@ -211,6 +211,27 @@ DEFAULT_WEIGHTS = {
 }
 
 
+class TrustedSigner(_Section):
+    """Someone whose imported results may be ranked: a name, and the environment variable
+    that holds the key (shared with the signer) their results are signed with."""
+
+    name: CompetitorId
+    key_env: str = Field(min_length=1)
+
+
+class RewardsConfig(_Section):
+    """Which reward policy turns the leaderboard history into the reward ledger, and one
+    settings table per policy (validated by the policy's own ``Settings`` model)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    enabled: bool = True
+    policy: str = "winner-takes-most"
+
+    def settings_for(self, name: str) -> dict[str, Any]:
+        table = (self.model_extra or {}).get(name, {})
+        return table if isinstance(table, dict) else {"": table}
+
+
 class CompetitionConfig(_Section):
     # The admin key guards the competition's admin endpoints and lets janus-bench use the
     # platform sandbox. Unset: the gateway generates one into ``<data_dir>/admin.key``
@@ -218,6 +239,19 @@ class CompetitionConfig(_Section):
     admin_key_env: str = "JANUS_ADMIN_KEY"
     # The canonical suite: the leaderboard ranks evaluations on its current version only.
     suite: str = "public/dev"
+    # The ranked suite's version and content hash, pinned: evaluations of anything else
+    # are listed but never ranked. Unset: what the installed janus-bench has for ``suite``.
+    suite_version: str | None = None
+    suite_hash: str | None = None
+    # A public suite's answers ship with janus-bench: ranking on one needs this (rows are
+    # then flagged with ``suite_kind: "public"``).
+    allow_public_suite: bool = False
+    # URL competitors run off the platform (unmetered, changeable after evaluation): they
+    # are listed apart and never crowned unless this is set.
+    rank_external: bool = False
+    # Signers whose imported results (``POST /v1/evaluations/results``) may be ranked.
+    trusted_signers: list[TrustedSigner] = Field(default_factory=list)
+    rewards: RewardsConfig = Field(default_factory=RewardsConfig)
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
     @field_validator("weights")
@@ -231,6 +265,14 @@ class CompetitionConfig(_Section):
         if not sum(weights.values()) > 0:
             raise ValueError("at least one weight must be positive")
         return weights
+
+    @field_validator("trusted_signers")
+    @classmethod
+    def _unique_signers(cls, signers: list[TrustedSigner]) -> list[TrustedSigner]:
+        names = [signer.name for signer in signers]
+        if repeated := sorted({name for name in names if names.count(name) > 1}):
+            raise ValueError(f"lists {', '.join(repeated)} more than once")
+        return signers
 
 
 class WebConfig(_Section):

@@ -44,6 +44,14 @@ def register_scorers(register):
 
 
 @hookspec
+def register_reward_policies(register):
+    """Register reward policies: ``register(name, policy)``; see
+    ``janus.interfaces.RewardPolicy`` (built-in: ``winner-takes-most``). The one named by
+    ``[competition.rewards] policy`` turns each period of the leaderboard's history into
+    payouts in the reward ledger (``GET /v1/rewards``)."""
+
+
+@hookspec
 def register_components(register):
     """Register marketplace components: ``register(component_id, component)``.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 
 import click
@@ -20,7 +21,7 @@ from janus_bench.progress import ProgressBar
 from janus_bench.report import ResultError, compare, comparison_table, load_result, summary
 from janus_bench.runner import RunError, RunOptions, run_benchmark
 from janus_bench.sandbox import find_platform_key
-from janus_bench.submit import SubmitError, submit_result
+from janus_bench.submit import SIGNING_KEY_ENV, SubmitError, submit_result
 
 SUITES = ("public/dev", "public/train", "private/test")
 
@@ -98,12 +99,43 @@ def _weights(values: tuple[str, ...]) -> dict[str, float] | None:
     metavar="COMPONENT=N",
     help="Override one weight (repeatable).",
 )
+@click.option(
+    "--meter-verify-url",
+    metavar="URL",
+    help="Gateway that checks usage.janus_metered signatures (default: the target).",
+)
 @click.option("--submit", is_flag=True, help="POST the result to the target's competition.")
 @click.option("--competitor", metavar="ID", help="Whose result --submit records.")
-def run(output: Path | None, submit: bool, competitor: str | None, weights, **options) -> None:
+@click.option(
+    "--signer",
+    metavar="NAME",
+    help="Sign the submitted result as this trusted signer (its key in --signing-key-env).",
+)
+@click.option(
+    "--signing-key-env",
+    metavar="VAR",
+    default=SIGNING_KEY_ENV,
+    show_default=True,
+    help="Environment variable holding the signer's key.",
+)
+def run(
+    output: Path | None,
+    submit: bool,
+    competitor: str | None,
+    signer: str | None,
+    signing_key_env: str,
+    weights,
+    **options,
+) -> None:
     """Run a suite against --target and write the JSON result."""
     if submit and not competitor:
         raise CLIError("--submit needs --competitor ID")
+    signing = None
+    if signer:
+        signing_key = os.environ.get(signing_key_env, "")
+        if not signing_key:
+            raise CLIError(f"--signer needs the signer's key in ${signing_key_env}")
+        signing = (signer, signing_key.encode())
     run_options = RunOptions(**options, weights=_weights(weights))
     try:
         result = asyncio.run(run_benchmark(run_options, ProgressBar()))
@@ -121,7 +153,9 @@ def run(output: Path | None, submit: bool, competitor: str | None, weights, **op
         if not key:
             raise CLIError("--submit needs the admin key (--platform-key or $JANUS_ADMIN_KEY)")
         try:
-            answer = asyncio.run(submit_result(run_options.target, key, result, competitor))
+            answer = asyncio.run(
+                submit_result(run_options.target, key, result, competitor, signing)
+            )
         except SubmitError as exc:
             raise CLIError(f"submitting failed (the result is in {path}): {exc}") from None
         click.echo(f"submitted for {competitor}: {json.dumps(answer)[:200]}")

@@ -48,6 +48,7 @@ class Turn:
     content_events: int = 0
     text_events: int = 0  # events with content or reasoning text
     text_tokens: int = 0
+    request_id: str | None = None  # the X-Request-Id the bench sent (meters are bound to it)
 
     @property
     def metered(self) -> dict[str, Any] | None:

@@ -64,6 +64,19 @@ def bootstrap_ci(
     }
 
 
+def aggregate(records: Sequence[Mapping], weights: Mapping[str, float], seed: int) -> dict:
+    """Components, composite and interval from per-task ``records`` (their ``scores``):
+    what a run reports and what the gateway recomputes from an imported result instead of
+    trusting its aggregates."""
+    units = [record["scores"] for record in records]
+    values = components(units, list(weights))
+    return {
+        "components": {k: None if v is None else round(v, 6) for k, v in values.items()},
+        "composite": round(composite(values, weights), 3),
+        "ci": bootstrap_ci(units, weights, seed),
+    }
+
+
 def delta_ci(
     before: Sequence[TaskScores],
     after: Sequence[TaskScores],

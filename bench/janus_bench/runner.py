@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import random
+import secrets
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -30,8 +31,9 @@ from janus_bench import __version__
 from janus_bench.catalog import Suite, SuiteError, load_suite
 from janus_bench.checks import Answer, ArtifactFile, CheckContext, evaluate
 from janus_bench.client import ExchangeFailed, Turn, stream_chat
-from janus_bench.composite import bootstrap_ci, components, composite
+from janus_bench.composite import aggregate
 from janus_bench.judge import JudgeUnavailable, PlatformJudge
+from janus_bench.meters import GatewayVerifier, KeyVerifier, MeterVerifier, believed_meters
 from janus_bench.sandbox import SandboxRunner, SandboxUnavailable, find_platform_key
 
 Progress = Callable[[dict], None]
@@ -64,6 +66,10 @@ class RunOptions:
     weights: dict[str, float] | None = None  # default janus.config.DEFAULT_WEIGHTS
     task_timeout_s: float = 120.0
     judge_model: str | None = None  # platform model for ``judge`` checks; None: skip them
+    # How ``usage.janus_metered`` signatures are checked: with the gateway's meter key (a
+    # run inside the gateway), else by the gateway at ``meter_verify_url`` (default target).
+    meter_key: bytes | None = None
+    meter_verify_url: str | None = None
 
 
 class RunError(Exception):
@@ -250,8 +256,6 @@ def _result(
     records: list[dict],
     started_at: float,
 ) -> dict:
-    units = [record["scores"] for record in records]
-    values = components(units, list(weights))
     return {
         "run_id": uuid.uuid4().hex,
         "bench_version": __version__,
@@ -267,9 +271,7 @@ def _result(
         "started_at": started_at,
         "finished_at": time.time(),
         "tasks": records,
-        "components": {k: None if v is None else round(v, 6) for k, v in values.items()},
-        "composite": round(composite(values, weights), 3),
-        "ci": bootstrap_ci(units, weights, options.seed),
+        **aggregate(records, weights, options.seed),
     }
 
 
@@ -295,6 +297,11 @@ class _Run:
         self.names = names
         self.url = options.target.rstrip("/") + "/v1/chat/completions"
         self.headers = {"Authorization": f"Bearer {options.api_key}"} if options.api_key else {}
+        self.verifier: MeterVerifier = (
+            KeyVerifier(options.meter_key)
+            if options.meter_key
+            else GatewayVerifier(session, options.meter_verify_url or options.target)
+        )
 
     async def task(self, task: dict, repeat: int) -> dict:
         messages, image_facts = await asyncio.to_thread(self._messages, task)
@@ -324,13 +331,15 @@ class _Run:
             except (SandboxUnavailable, JudgeUnavailable) as exc:
                 # The bench's failure, not the competitor's: stop rather than score it 0.
                 raise RunError(f"the platform failed during the run: {exc}") from None
+        metered, meter = (None, None) if error is not None else await self._metered(turns)
         observation = {
             "task": {"id": task["id"], "type": task["type"]},
             "ok": error is None,
             "error": error,
             "check": check,
             "timings": _timings(turns),
-            "metered": _metered(turns) if error is None else None,
+            "metered": metered,
+            "meter": meter,
         }
         scores, details = self._score(observation)
         return {
@@ -341,10 +350,23 @@ class _Run:
             "error": error,
             "timings": observation["timings"],
             "metered": observation["metered"],
+            "meter": meter,
             "usage": _reported_usage(turns),
             "scores": scores,
             "details": {**details, "answer": answer.text[:ANSWER_EXCERPT_CHARS]},
         }
+
+    async def _metered(self, turns: list[Turn]) -> tuple[dict[str, Any] | None, str]:
+        """The platform's meters summed over the turns, when every one is verified; and
+        the verification's status (``janus_bench.meters``)."""
+        competitor = None if self.options.model == "janus" else self.options.model
+        meters, status = await believed_meters(
+            self.verifier,
+            [turn.metered for turn in turns],
+            [turn.request_id for turn in turns],
+            competitor,
+        )
+        return (None if meters is None else _summed(meters)), status
 
     def _score(self, observation: dict) -> tuple[dict, dict]:
         scores: dict[str, float | None] = {}
@@ -385,7 +407,11 @@ class _Run:
         if task.get("tools"):
             body["tools"] = task["tools"]
         for _ in range(MAX_TOOL_ROUNDS):
-            turn = await stream_chat(self.session, self.url, body, self.headers)
+            # A request id of the gateway's own shape: the meter comes back bound to it.
+            request_id = secrets.token_hex(16)
+            headers = {**self.headers, "X-Request-Id": request_id}
+            turn = await stream_chat(self.session, self.url, body, headers)
+            turn.request_id = request_id
             turns.append(turn)
             if not (turn.tool_calls and task.get("tools")):
                 return
@@ -477,12 +503,8 @@ def _timings(turns: list[Turn]) -> dict[str, Any]:
     }
 
 
-def _metered(turns: list[Turn]) -> dict[str, Any] | None:
-    """``usage.janus_metered`` summed over the turns; None if any turn lacks it (which
-    the cost scorer treats as the worst case)."""
-    records = [turn.metered for turn in turns]
-    if not records or any(record is None for record in records):
-        return None
+def _summed(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Verified ``usage.janus_metered`` records summed over the turns."""
     total: dict[str, Any] = {"competitor": records[-1].get("competitor")}
     for counter in METERED_COUNTERS:
         total[counter] = sum(float(record.get(counter) or 0) for record in records)

@@ -123,8 +123,9 @@ def token_equivalents(metered: dict[str, Any]) -> float:
 
 
 class CostScorer(BuiltinScorer):
-    """What the platform metered for the task (``usage.janus_metered``), never what the
-    competitor reported; no metered record costs as much as the worst case."""
+    """What the platform metered for the task (``usage.janus_metered``, signature
+    verified), never what the competitor reported; no verified record costs as much as the
+    worst case."""
 
     component = "cost"
 
@@ -133,7 +134,10 @@ class CostScorer(BuiltinScorer):
             return failed
         metered = observation.get("metered")
         if not isinstance(metered, dict):
-            return _credited(0.0, observation, {"reason": "no metered usage: worst case"})
+            # Unsigned, altered, foreign or unverifiable meters count as none at all.
+            meter = observation.get("meter") or "missing"
+            reason = f"no verified metered usage ({meter}): worst case"
+            return _credited(0.0, observation, {"reason": reason})
         spent = token_equivalents(metered)
         raw = log_scale(max(spent, 1.0), COST_GOOD_TOKENS, COST_BAD_TOKENS)
         return _credited(raw, observation, {"token_equivalents": round(spent, 1)})

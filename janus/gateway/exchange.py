@@ -6,8 +6,9 @@ the way back it rewrites the few things the contract says the gateway owns:
 
 - artifacts are re-hosted (``janus.gateway.artifacts``) and links to their original URLs
   in the answer's text point at the gateway's copy;
-- ``usage`` gets the platform's own measurement as ``janus_metered``, beside the
-  competitor's self-reported figures, which stay untouched.
+- ``usage`` gets the platform's own measurement as ``janus_metered``, signed, beside the
+  competitor's self-reported figures, which stay untouched; a ``janus_metered`` the
+  competitor wrote itself never reaches the client (without the platform, it is removed).
 
 Everything else passes through unchanged.
 """
@@ -83,7 +84,7 @@ class Exchange:
 
     def chunk_needs_rewrite(self, chunk: ChatCompletionChunk) -> bool:
         """Cheap test on the hot path: most chunks go out as they came."""
-        if chunk.usage is not None and self.platform is not None:
+        if chunk.usage is not None:
             return True
         for choice in chunk.choices:
             delta = choice.delta
@@ -127,10 +128,13 @@ class Exchange:
         return text
 
     def _add_metered(self, parsed: dict[str, Any], competitor_id: str) -> bool:
-        if self.platform is None or not isinstance(parsed.get("usage"), dict):
+        usage = parsed.get("usage")
+        if not isinstance(usage, dict):
             return False
+        if self.platform is None:
+            return usage.pop(METERED_KEY, None) is not None
         meter = self.platform.metering.peek(self.request_id, competitor_id)
-        parsed["usage"][METERED_KEY] = meter.to_dict()
+        usage[METERED_KEY] = self.platform.metering.signed(meter)
         return True
 
     def finish(self) -> list[Meter]:

@@ -81,12 +81,13 @@ async def test_the_result_document_follows_the_contract(suite, bench_gateway):
     assert result["ci"]["low"] <= result["composite"] <= result["ci"]["high"]
     for task in result["tasks"]:
         assert set(task) == {
-            "id", "type", "repeat", "ok", "error", "timings", "metered", "usage", "scores",
-            "details",
+            "id", "type", "repeat", "ok", "error", "timings", "metered", "meter", "usage",
+            "scores", "details",
         }  # fmt: skip
         assert task["ok"] and task["error"] is None
         assert {"ttft_s", "total_s", "max_gap_s", "content_events"} <= set(task["timings"])
         assert task["metered"]["competitor"] == "c"
+        assert task["meter"] == "verified"
         assert task["usage"] == {k: v for k, v in competitors.HONEST_USAGE.items()}
         assert task["scores"]["quality"] == 1.0
     json.dumps(result)  # plain JSON all the way down

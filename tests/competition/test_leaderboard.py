@@ -1,5 +1,5 @@
-"""The leaderboard over stored evaluations: latest full runs on the current suite version,
-and the margin rule for first place."""
+"""The leaderboard over stored evaluations: latest full runs on the pinned suite version,
+the margin rule for first place, and which rows are ranked at all."""
 
 from __future__ import annotations
 
@@ -7,25 +7,15 @@ import itertools
 
 import pytest
 
-from janus.config import parse_config
-from janus.gateway.competition.leaderboard import Entrant, build_leaderboard
-from janus.store import EvaluationRecord, Store, open_store
+from janus.gateway.competition.leaderboard import BoardRules, Entrant, build_leaderboard
+from janus.store import EvaluationRecord, Store
 from tests.competition.conftest import ADMIN_KEY, assert_openai_error, call
+from tests.competition.results import TRUSTING, bench_result, signed
 
 SUITE = "public/dev"
 WEIGHTS = {"quality": 45.0, "speed": 20.0, "cost": 15.0, "streaming": 10.0, "multimodal": 10.0}
 DAY = 86400.0
 _ids = itertools.count()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def store(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else ""
-    config = parse_config({"platform": {"data_dir": str(tmp_path)}, "store": {"url": url}}, "t")
-    store = open_store(config)
-    await store.open()
-    yield store
-    await store.close()
 
 
 def result(
@@ -59,6 +49,9 @@ async def evaluated(
     version: str = "1",
     subset: float = 100.0,
     weights: dict[str, float] = WEIGHTS,
+    signed_by: str | None = "lab",
+    source: str = "submitted",
+    artifact: str | None = None,
 ) -> str:
     evaluation_id = f"ev-{next(_ids)}"
     await store.add_evaluation(
@@ -71,7 +64,9 @@ async def evaluated(
             repeat=1,
             seed=0,
             created_at=at,
-            source="submitted",
+            source=source,
+            signed_by=signed_by,
+            artifact=artifact,
         )
     )
     await store.finish_evaluation(
@@ -90,8 +85,15 @@ ENTRANTS = {
 }
 
 
-async def board(store: Store, now: float = 1000.0, entrants=ENTRANTS) -> dict:
-    return await build_leaderboard(store, SUITE, WEIGHTS, entrants, now=now)
+RULES = BoardRules(
+    SUITE, "1", "sha256:v1", WEIGHTS, allow_public_suite=True, trusted_signers=frozenset({"lab"})
+)
+
+
+async def board(
+    store: Store, now: float = 1000.0, entrants=ENTRANTS, rules: BoardRules = RULES
+) -> dict:
+    return await build_leaderboard(store, rules, entrants, now=now)
 
 
 def order(leaderboard: dict) -> list[str]:
@@ -160,19 +162,38 @@ async def test_runs_weighted_differently_are_ignored(store):
     assert order(await board(store)) == ["alpha"]
 
 
-async def test_older_suite_versions_are_ignored(store):
+async def test_only_the_pinned_suite_version_counts(store):
     await evaluated(store, "alpha", 90.0, (85.0, 95.0), at=10, version="1")
     await evaluated(store, "beta", 60.0, (55.0, 65.0), at=20, version="2")
     leaderboard = await board(store)
-    assert leaderboard["suite"] == {"id": SUITE, "version": "2", "hash": "sha256:v2"}
-    assert order(leaderboard) == ["beta"]
+    assert leaderboard["suite"] == {
+        "id": SUITE,
+        "version": "1",
+        "hash": "sha256:v1",
+        "kind": "public",
+    }
+    assert order(leaderboard) == ["alpha"]
+
+
+async def test_a_stray_result_of_another_suite_version_does_not_empty_the_board(store):
+    """Before pinning, the newest evaluation chose the version: one import with another
+    hash dropped every other row and dethroned the champion."""
+    await evaluated(store, "alpha", 90.0, (85.0, 95.0), at=10)
+    await evaluated(store, "beta", 80.0, (75.0, 85.0), at=20)
+    await board(store, now=100.0)
+    await evaluated(store, "gamma", 10.0, (5.0, 15.0), at=30, version="stray", signed_by=None)
+    leaderboard = await board(store, now=200.0)
+    assert order(leaderboard) == ["alpha", "beta"]
+    assert leaderboard["data"][0]["champion"]
+    assert [s["competitor_id"] for s in leaderboard["champion_history"]] == ["alpha"]
 
 
 async def test_a_champion_that_leaves_the_board_hands_first_place_on(store):
     await evaluated(store, "alpha", 90.0, (85.0, 95.0), at=10)
+    await evaluated(store, "beta", 60.0, (55.0, 65.0), at=20)
     await board(store, now=100.0)
-    await evaluated(store, "beta", 60.0, (55.0, 65.0), at=20, version="2")
-    leaderboard = await board(store, now=200.0)
+    without_alpha = {k: v for k, v in ENTRANTS.items() if k != "alpha"}
+    leaderboard = await board(store, now=200.0, entrants=without_alpha)
     assert order(leaderboard) == ["beta"] and leaderboard["data"][0]["champion"]
     spells = [(s["competitor_id"], s["until"]) for s in leaderboard["champion_history"]]
     assert spells == [("alpha", 200.0), ("beta", None)]
@@ -200,6 +221,13 @@ async def test_rows_have_the_documented_shape(store):
     leaderboard = await board(store)
     assert set(leaderboard) == {"object", "suite", "weights", "data", "champion_history"}
     assert set(leaderboard["data"][0]) == {
+        "ranked",
+        "unranked_reason",
+        "imported",
+        "signed_by",
+        "suite_kind",
+        "external",
+        "artifact",
         "rank",
         "competitor_id",
         "name",
@@ -217,14 +245,8 @@ async def test_rows_have_the_documented_shape(store):
 
 async def test_importing_a_bench_result_puts_it_on_the_leaderboard(live, competition_gateway):
     _, url = live.competitor(lambda request, body: None)
-    gateway = competition_gateway({"baseline": url}, suite=SUITE)
-    posted = {
-        "competitor_id": "baseline",
-        **result(64.0, (60.0, 68.0)),
-        "tasks": [{"id": "t1", "ok": True}],
-        "run_id": "run-1",
-        "seed": 3,
-    }
+    gateway = competition_gateway({"baseline": url}, suite=SUITE, competition=TRUSTING)
+    posted = signed({"competitor_id": "baseline", **bench_result(64.0, seed=3), "run_id": "r1"})
     for key in (None, "jadm-wrong"):
         status, body = await call(gateway, "POST", "/v1/evaluations/results", key=key, json=posted)
         assert status == 401
@@ -233,12 +255,14 @@ async def test_importing_a_bench_result_puts_it_on_the_leaderboard(live, competi
     )
     assert status == 201, body
     assert (body["status"], body["source"], body["seed"]) == ("finished", "submitted", 3)
-    status, evaluation = await call(gateway, "GET", f"/v1/evaluations/{body['id']}")
+    status, evaluation = await call(gateway, "GET", f"/v1/evaluations/{body['id']}", key=ADMIN_KEY)
     assert evaluation["result"]["tasks"] == posted["tasks"]
     _, leaderboard = await call(gateway, "GET", "/v1/leaderboard")
     assert order(leaderboard) == ["baseline"]
-    assert leaderboard["data"][0]["name"] == "baseline"
-    assert leaderboard["data"][0]["submitted_at"] is None  # configured, not submitted
+    row = leaderboard["data"][0]
+    assert row["name"] == "baseline"
+    assert row["submitted_at"] is None  # configured, not submitted
+    assert (row["imported"], row["signed_by"], row["ranked"]) == (True, "test-lab", True)
     assert leaderboard["weights"] == WEIGHTS
     _, history = await call(gateway, "GET", "/v1/leaderboard/history")
     assert [spell["competitor_id"] for spell in history["data"]] == ["baseline"]
@@ -253,12 +277,13 @@ async def test_importing_a_bench_result_puts_it_on_the_leaderboard(live, competi
         ({"composite": 140.0}, 400, "invalid_value"),
         ({"suite": None}, 400, "invalid_value"),
         ({"weights": None}, 400, "invalid_value"),
+        ({"tasks": []}, 400, "invalid_value"),
     ],
 )
 async def test_a_bad_result_is_refused(live, competition_gateway, change, status, code):
     _, url = live.competitor(lambda request, body: None)
     gateway = competition_gateway({"baseline": url})
-    posted = {"competitor_id": "baseline", **result(64.0, (60.0, 68.0)), **change}
+    posted = {"competitor_id": "baseline", **bench_result(64.0), **change}
     reply_status, body = await call(
         gateway, "POST", "/v1/evaluations/results", key=ADMIN_KEY, json=posted
     )

@@ -4,26 +4,43 @@ An evaluation started here runs ``janus_bench.runner.run_benchmark`` against thi
 gateway's own address with ``model=<competitor id>``. janus-bench is an optional
 distribution, imported only when a run starts (501 ``bench_not_installed`` without it).
 ``POST /v1/evaluations/results`` stores a result produced elsewhere (``janus-bench run
---submit``).
+--submit``), its aggregates recomputed from its tasks.
+
+Per-task results (answers, checks, per-task scores) are the suite's secrets: the public
+sees an evaluation's components, composite and interval only, and its event stream says
+how far a run got, never how a task went. Admins, and the competitor's owner (its owner
+key) once the run has ended, get the whole result.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from janus.config import CompetitorId
 from janus.errors import JanusError
-from janus.gateway.competition.http import admin_only, listing, not_found, parse_body
+from janus.gateway.competition.http import (
+    admin_only,
+    holds_owner_key,
+    is_admin,
+    listing,
+    not_found,
+    parse_body,
+)
 from janus.gateway.competition.leaderboard import ci_of
 from janus.gateway.competition.state import COMPETITION, Competition
-from janus.gateway.keys import ADMIN_KEY, CONFIG, POOL
+from janus.gateway.keys import ADMIN_KEY, CONFIG, METERING, POOL
+from janus.signatures import SIGNATURE_KEY, is_valid
 from janus.sse import DONE, PING, SSE_HEADERS, data_event
 from janus.store import EVALUATION_DONE, EvaluationRecord
+
+# What a public follower of a run sees of a ``task`` progress event.
+PUBLIC_TASK_FIELDS = ("event", "done", "total")
 
 
 class EvaluationRequest(BaseModel):
@@ -46,15 +63,40 @@ class Interval(BaseModel):
     high: float = Field(ge=0, le=100)
 
 
+class SubmittedTask(BaseModel):
+    """One (task, repeat) of a result: the per-task scores the aggregates are made of."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str = Field(min_length=1)
+    repeat: int = Field(0, ge=0)
+    scores: dict[str, float | None]
+
+    @field_validator("scores")
+    @classmethod
+    def _fractions(cls, scores: dict[str, float | None]) -> dict[str, float | None]:
+        if any(v is not None and not 0 <= v <= 1 for v in scores.values()):
+            raise ValueError("per-task scores are fractions in [0, 1]")
+        return scores
+
+
+class Signature(BaseModel):
+    signer: str = Field(min_length=1)
+    value: str = Field(min_length=1)
+
+
 class SubmittedResult(BaseModel):
-    """A janus-bench result (CONTRACTS A) plus whose it is; other fields are kept as is."""
+    """A janus-bench result (CONTRACTS A) plus whose it is; other fields are kept as is.
+
+    Its ``composite``, ``ci`` and ``components`` are claims: the gateway recomputes them
+    from ``tasks`` and stores its own."""
 
     model_config = ConfigDict(extra="allow")
     competitor_id: CompetitorId
     suite: SuiteRef
-    composite: float = Field(ge=0, le=100)
+    composite: float | None = Field(None, ge=0, le=100)
     ci: Interval | None = None
-    components: dict[str, float | None]
+    components: dict[str, float | None] | None = None
+    tasks: list[SubmittedTask] = Field(min_length=1)
     # The composite is only comparable under the weights it was computed with; the board
     # ranks results weighted as configured.
     weights: dict[str, float]
@@ -63,6 +105,7 @@ class SubmittedResult(BaseModel):
     seed: int = 0
     started_at: float | None = None
     finished_at: float | None = None
+    signature: Signature | None = None
 
 
 def evaluation_dict(record: EvaluationRecord, *, with_result: bool = False) -> dict[str, Any]:
@@ -137,6 +180,7 @@ async def start_evaluation(request: web.Request) -> web.Response:
         api_key=request.app[ADMIN_KEY],
         platform_key=request.app[ADMIN_KEY],
         weights=dict(config.competition.weights),
+        meter_key=request.app[METERING].signing_key,
     )
     record = EvaluationRecord(
         id=_new_id(),
@@ -149,6 +193,7 @@ async def start_evaluation(request: web.Request) -> web.Response:
         created_at=time.time(),
         source="gateway",
         weights=options.weights,
+        artifact=await competition.artifact_of(wanted.competitor_id),
     )
     await competition.store.add_evaluation(record)
     competition.runner.start(
@@ -160,14 +205,24 @@ async def start_evaluation(request: web.Request) -> web.Response:
 
 
 async def import_result(request: web.Request) -> web.Response:
+    """Store a result run elsewhere: signature and suite checked, aggregates recomputed
+    from its tasks. It is ranked only when a trusted signer signed it."""
     admin_only(request)
     competition = request.app[COMPETITION]
     submitted = await parse_body(request, SubmittedResult)
     if submitted.competitor_id not in await competition.entrants():
         raise not_found("competitor", submitted.competitor_id, param="competitor_id")
+    posted = await request.json()
+    signed_by = _signer(competition, posted, submitted.signature)
+    bench = _bench_modules()
+    await asyncio.to_thread(_check_suite, bench, submitted)
     now = time.time()
-    # Stored as posted (validated above): the bench's own fields stay as it wrote them.
-    result = {k: v for k, v in (await request.json()).items() if k != "competitor_id"}
+    # Stored as posted (validated above), except the aggregates, which are the gateway's.
+    result = {k: v for k, v in posted.items() if k not in ("competitor_id", SIGNATURE_KEY)}
+    tasks = [task.model_dump() for task in submitted.tasks]
+    result.update(
+        await asyncio.to_thread(bench.aggregate, tasks, submitted.weights, submitted.seed)
+    )
     finished_at = min(submitted.finished_at or now, now)
     record = EvaluationRecord(
         id=_new_id(),
@@ -179,6 +234,7 @@ async def import_result(request: web.Request) -> web.Response:
         seed=submitted.seed,
         created_at=min(submitted.started_at or finished_at, finished_at),
         source="submitted",
+        signed_by=signed_by,
     )
     await competition.store.add_evaluation(record)
     await competition.store.finish_evaluation(
@@ -190,6 +246,95 @@ async def import_result(request: web.Request) -> web.Response:
     return web.json_response(evaluation_dict(stored), status=201)
 
 
+class _Bench:
+    """The janus-bench functions an import needs (it is an optional distribution)."""
+
+    def __init__(self) -> None:
+        from janus_bench.catalog import SuiteError, load_suite
+        from janus_bench.composite import aggregate
+
+        self.aggregate = aggregate
+        self.load_suite = load_suite
+        self.SuiteError = SuiteError
+
+
+def _bench_modules() -> _Bench:
+    try:
+        return _Bench()
+    except ImportError:
+        raise JanusError(
+            "janus-bench is not installed in this gateway (pip install janus-bench): "
+            "imported results are recomputed with it.",
+            status=501,
+            type="server_error",
+            code="bench_not_installed",
+        ) from None
+
+
+def _signer(competition: Competition, posted: dict, signature: Signature | None) -> str | None:
+    """The trusted signer whose signature ``posted`` carries; None when unsigned. A
+    signature by an unknown signer, or one that does not match, is refused."""
+    if signature is None:
+        return None
+    key = competition.signer_keys.get(signature.signer)
+    if key is None:
+        raise JanusError(
+            f"'{signature.signer}' is not a trusted signer (or its key is not set).",
+            status=422,
+            code="unknown_signer",
+            param="signature.signer",
+        )
+    unsigned = {k: v for k, v in posted.items() if k != SIGNATURE_KEY}
+    if not is_valid(key, unsigned, signature.value):
+        raise JanusError(
+            "The signature does not match the result (altered, or another key).",
+            status=422,
+            code="invalid_signature",
+            param="signature.value",
+        )
+    return signature.signer
+
+
+def _check_suite(bench: _Bench, submitted: SubmittedResult) -> None:
+    """The result is of a suite this gateway knows, at the hash it has, and its tasks are
+    that suite's (all of them, every repeat, for a full-suite result)."""
+    try:
+        suite = bench.load_suite(submitted.suite.id, None)
+    except bench.SuiteError as exc:
+        raise JanusError(
+            f"suite: this gateway cannot check the suite ({exc}).",
+            status=422,
+            code="unknown_suite",
+            param="suite.id",
+        ) from None
+    if submitted.suite.hash != suite.hash:
+        raise JanusError(
+            f"suite.hash: {submitted.suite.hash!r} is not the hash of {suite.id} here "
+            f"({suite.hash}).",
+            status=422,
+            code="suite_hash_mismatch",
+            param="suite.hash",
+        )
+    known = {task["id"] for task in suite.tasks}
+    seen = {(task.id, task.repeat) for task in submitted.tasks}
+    if strangers := sorted({task_id for task_id, _ in seen} - known):
+        raise JanusError(
+            f"tasks: {strangers[0]!r} is not a task of {suite.id}.",
+            status=422,
+            code="unknown_task",
+            param="tasks",
+        )
+    expected = {(task_id, repeat) for task_id in known for repeat in range(submitted.repeat)}
+    if submitted.subset >= 100 and (seen != expected or len(submitted.tasks) != len(expected)):
+        raise JanusError(
+            f"tasks: a full-suite result has each of the {len(known)} tasks of {suite.id} "
+            f"once per repeat ({submitted.repeat}).",
+            status=422,
+            code="incomplete_result",
+            param="tasks",
+        )
+
+
 async def list_evaluations(request: web.Request) -> web.Response:
     competitor_id = request.query.get("competitor_id") or None
     records = await request.app[COMPETITION].store.list_evaluations(competitor_id)
@@ -197,8 +342,24 @@ async def list_evaluations(request: web.Request) -> web.Response:
 
 
 async def get_evaluation(request: web.Request) -> web.Response:
-    record = await _evaluation(request.app[COMPETITION], request.match_info["evaluation_id"])
-    return web.json_response(evaluation_dict(record, with_result=True))
+    competition = request.app[COMPETITION]
+    record = await _evaluation(competition, request.match_info["evaluation_id"])
+    with_result = record.status in EVALUATION_DONE and (
+        is_admin(request) or await _is_owner(request, competition, record.competitor_id)
+    )
+    return web.json_response(evaluation_dict(record, with_result=with_result))
+
+
+async def _is_owner(request: web.Request, competition: Competition, competitor_id: str) -> bool:
+    submitted = await competition.store.get_competitor(competitor_id)
+    return submitted is not None and holds_owner_key(request, submitted.owner_key_hash)
+
+
+def public_event(event: dict[str, Any]) -> dict[str, Any]:
+    """A progress event as the public sees it: how far the run is, not how tasks went."""
+    if event.get("event") == "task":
+        return {k: event[k] for k in PUBLIC_TASK_FIELDS if k in event}
+    return event
 
 
 async def cancel_evaluation(request: web.Request) -> web.Response:
@@ -220,6 +381,7 @@ async def evaluation_events(request: web.Request) -> web.StreamResponse:
     competition = request.app[COMPETITION]
     evaluation_id = request.match_info["evaluation_id"]
     await _evaluation(competition, evaluation_id)
+    shown = (lambda event: event) if is_admin(request) else public_event
     response = web.StreamResponse(headers=SSE_HEADERS)
     await response.prepare(request)
     keepalive_s = request.app[CONFIG].gateway.keepalive_interval_s
@@ -228,7 +390,7 @@ async def evaluation_events(request: web.Request) -> web.StreamResponse:
         record = await _evaluation(competition, evaluation_id)
         events = await competition.store.evaluation_events(evaluation_id, after=seen)
         for seq, event in events:
-            await response.write(data_event(event))
+            await response.write(data_event(shown(event)))
             seen = seq
         if record.status in EVALUATION_DONE:
             break  # read before the events: nothing can follow an ended run's last event

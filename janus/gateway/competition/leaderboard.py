@@ -1,9 +1,16 @@
 """The leaderboard and who is champion.
 
 Rows come from each competitor's LATEST finished evaluation of every task of the canonical
-suite, on that suite's current version (the version and hash of the most recent such
-evaluation), scored with the configured weights: never its best run, never a subset, never
-an older version of the suite, never a composite weighted differently from the rest.
+suite, on the version and hash pinned for it (``BoardRules``: the configuration, else the
+installed janus-bench's copy; never the most recent evaluation, so one stray import cannot
+move the board), scored with the configured weights: never its best run, never a subset,
+never another version of the suite, never a composite weighted differently from the rest.
+
+Not every row is ranked. A row is listed apart (``ranked: false`` and why) when the suite
+is public and the operator did not allow it, when it was imported without a trusted
+signature, when the competitor runs off the platform (a URL: unmetered, and free to change
+after its evaluation) unless ``rank_external`` is set, or when the artifact evaluated is
+not the one that runs now. Only ranked rows can be champion or receive rewards.
 
 The margin rule (DESIGN §8): a challenger takes #1 only when the lower bound of its
 composite's confidence interval is above the champion's composite, so noise cannot flip
@@ -23,15 +30,73 @@ from typing import Any
 from janus.store import ChampionSpell, EvaluationRecord, Store
 
 SECONDS_PER_DAY = 86400.0
+UNMETERED_EXTERNAL = "unmetered external"
+
+
+def suite_kind(suite_id: str) -> str:
+    """``public`` (answers ship with janus-bench), ``generated`` (fresh per evaluation) or
+    ``private``: suites are named ``<kind>/<name>``."""
+    prefix = suite_id.split("/", 1)[0]
+    return prefix if prefix in ("public", "generated") else "private"
 
 
 @dataclass(frozen=True)
 class Entrant:
     """A competitor that may appear on the board: its name and when it was submitted
-    (None for a configured competitor, which counts as there from the start)."""
+    (None for a configured competitor, which counts as there from the start).
+
+    ``external``: it runs off the platform (a URL). ``identity``: the immutable identity of
+    the artifact that runs now (image digest, plugin distribution and hash), compared with
+    the one its evaluation ran. ``unranked_reason``: why it cannot be ranked at all."""
 
     name: str
     submitted_at: float | None
+    external: bool = False
+    identity: str | None = None
+    unranked_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class BoardRules:
+    """What the board ranks on: the pinned suite (``version``/``hash``; both None: not
+    pinned, nothing matches), the weights, and what the operator allows."""
+
+    suite_id: str
+    version: str | None
+    hash: str | None
+    weights: dict[str, float]
+    allow_public_suite: bool = False
+    rank_external: bool = False
+    trusted_signers: frozenset[str] = frozenset()
+
+    @property
+    def suite_kind(self) -> str:
+        return suite_kind(self.suite_id)
+
+    def pinned(self, evaluation: EvaluationRecord) -> bool:
+        if self.version is None and self.hash is None:
+            return False
+        return (self.version is None or evaluation.suite_version == self.version) and (
+            self.hash is None or evaluation.suite_hash == self.hash
+        )
+
+    def unranked_reason(self, evaluation: EvaluationRecord, entrant: Entrant) -> str | None:
+        """Why this row is listed apart; None when it is ranked."""
+        if self.suite_kind == "public" and not self.allow_public_suite:
+            return "public suite"
+        if evaluation.source == "submitted" and evaluation.signed_by not in self.trusted_signers:
+            return "untrusted import"
+        if entrant.external and not self.rank_external:
+            return UNMETERED_EXTERNAL
+        if entrant.unranked_reason:
+            return entrant.unranked_reason
+        if (
+            entrant.identity is not None
+            and evaluation.source == "gateway"
+            and evaluation.artifact != entrant.identity
+        ):
+            return "changed since its evaluation"
+        return None
 
 
 @dataclass(frozen=True)
@@ -39,6 +104,11 @@ class Standing:
     competitor_id: str
     evaluation: EvaluationRecord
     entrant: Entrant
+    unranked_reason: str | None = None
+
+    @property
+    def ranked(self) -> bool:
+        return self.unranked_reason is None
 
     @property
     def composite(self) -> float:
@@ -54,29 +124,24 @@ class Standing:
 def current_standings(
     evaluations: Iterable[EvaluationRecord],
     entrants: dict[str, Entrant],
-    weights: dict[str, float],
-) -> tuple[dict[str, str | None], list[Standing]]:
-    """The suite version the board is about, and one standing per entrant on it.
+    rules: BoardRules,
+) -> list[Standing]:
+    """One standing per entrant on the pinned suite, ranked or not, in ``order_key`` order.
 
     ``evaluations`` are full-suite runs of the canonical suite, oldest first."""
-    evaluations = [
-        e
-        for e in evaluations
-        if e.competitor_id in entrants and _same_weights(e.weights or {}, weights)
-    ]
-    if not evaluations:
-        return {"version": None, "hash": None}, []
-    newest = max(evaluations, key=lambda e: (e.finished_at or 0.0, e.created_at))
-    version = {"version": newest.suite_version, "hash": newest.suite_hash}
     latest: dict[str, EvaluationRecord] = {}
     for evaluation in sorted(evaluations, key=lambda e: (e.finished_at or 0.0, e.created_at)):
-        if (evaluation.suite_version, evaluation.suite_hash) == (
-            version["version"],
-            version["hash"],
+        if (
+            evaluation.competitor_id in entrants
+            and _same_weights(evaluation.weights or {}, rules.weights)
+            and rules.pinned(evaluation)
         ):
             latest[evaluation.competitor_id] = evaluation
-    standings = [Standing(cid, ev, entrants[cid]) for cid, ev in latest.items()]
-    return version, sorted(standings, key=Standing.order_key)
+    standings = [
+        Standing(cid, ev, entrants[cid], rules.unranked_reason(ev, entrants[cid]))
+        for cid, ev in latest.items()
+    ]
+    return sorted(standings, key=Standing.order_key)
 
 
 def _same_weights(used: dict[str, float], configured: dict[str, float]) -> bool:
@@ -87,7 +152,8 @@ def _same_weights(used: dict[str, float], configured: dict[str, float]) -> bool:
 
 
 def choose_champion(standings: list[Standing], incumbent: str | None) -> Standing | None:
-    """Apply the margin rule; ``standings`` are in ``order_key`` order."""
+    """Apply the margin rule among the ranked ``standings`` (in ``order_key`` order)."""
+    standings = [s for s in standings if s.ranked]
     if not standings:
         return None
     holder = next((s for s in standings if s.competitor_id == incumbent), None)
@@ -101,9 +167,9 @@ def choose_champion(standings: list[Standing], incumbent: str | None) -> Standin
 
 
 def ranked(standings: list[Standing], champion: Standing | None) -> list[Standing]:
-    if champion is None:
-        return standings
-    return [champion, *(s for s in standings if s is not champion)]
+    """The ranked standings, champion first."""
+    rest = [s for s in standings if s.ranked and s is not champion]
+    return rest if champion is None else [champion, *rest]
 
 
 async def settle_champion(
@@ -116,7 +182,7 @@ async def settle_champion(
     for _ in range(3):
         history = await store.champion_history()
         incumbent = next((s.competitor_id for s in history if s.until is None), None)
-        on_board = {s.competitor_id for s in standings}
+        on_board = {s.competitor_id for s in standings if s.ranked}
         champion = choose_champion(standings, incumbent if incumbent in on_board else None)
         if champion is None or champion.competitor_id == incumbent:
             if champion is None and incumbent is not None:
@@ -157,23 +223,27 @@ def spell_dict(spell: ChampionSpell) -> dict[str, Any]:
 
 async def build_leaderboard(
     store: Store,
-    suite_id: str,
-    weights: dict[str, float],
+    rules: BoardRules,
     entrants: dict[str, Entrant],
     now: float | None = None,
 ) -> dict[str, Any]:
-    """The ``GET /v1/leaderboard`` body (specs/competition.md), settling the champion."""
+    """The ``GET /v1/leaderboard`` body (specs/competition.md), settling the champion.
+
+    Ranked rows come first (``rank`` 1, 2, ...), then the rows listed apart (``rank``
+    None, ``ranked`` false, ``unranked_reason``)."""
     now = time.time() if now is None else now
-    version, standings = current_standings(
-        await store.full_suite_evaluations(suite_id), entrants, weights
+    standings = current_standings(
+        await store.full_suite_evaluations(rules.suite_id), entrants, rules
     )
     champion, history = await settle_champion(store, standings, now)
+    order = ranked(standings, champion)
+    order += [s for s in standings if not s.ranked]
     rows = []
-    for rank, standing in enumerate(ranked(standings, champion), start=1):
+    for position, standing in enumerate(order, start=1):
         evaluation = standing.evaluation
         rows.append(
             {
-                "rank": rank,
+                "rank": position if standing.ranked else None,
                 "competitor_id": standing.competitor_id,
                 "name": standing.entrant.name,
                 "composite": evaluation.composite,
@@ -184,12 +254,24 @@ async def build_leaderboard(
                 "days_at_first": days_at_first(history, standing.competitor_id, now),
                 "champion": standing is champion,
                 "evaluation_id": evaluation.id,
+                "ranked": standing.ranked,
+                "unranked_reason": standing.unranked_reason,
+                "imported": evaluation.source == "submitted",
+                "signed_by": evaluation.signed_by,
+                "suite_kind": rules.suite_kind,
+                "external": standing.entrant.external,
+                "artifact": evaluation.artifact,
             }
         )
     return {
         "object": "list",
-        "suite": {"id": suite_id, **version},
-        "weights": weights,
+        "suite": {
+            "id": rules.suite_id,
+            "version": rules.version,
+            "hash": rules.hash,
+            "kind": rules.suite_kind,
+        },
+        "weights": rules.weights,
         "data": rows,
         "champion_history": [spell_dict(spell) for spell in history],
     }

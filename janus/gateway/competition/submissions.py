@@ -9,6 +9,7 @@ Admins may change or remove competitors.
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -21,7 +22,14 @@ from janus.builtin.routers import JANUS_MODEL
 from janus.config import CompetitorId
 from janus.conformance import BadTarget, ConformanceReport, check_conformance
 from janus.errors import JanusError
-from janus.gateway.competition.http import admin_only, is_admin, listing, not_found, parse_body
+from janus.gateway.competition.http import (
+    admin_only,
+    is_admin,
+    listing,
+    not_found,
+    owner_key_hash,
+    parse_body,
+)
 from janus.gateway.competition.licenses import osi_license
 from janus.gateway.competition.state import COMPETITION, Competition
 from janus.store import CompetitorRecord, StoreConflict
@@ -149,6 +157,8 @@ async def submit_competitor(request: web.Request) -> web.Response:
     report = None
     if submission.url:
         report = await _admissible(submission.url, admin=is_admin(request))
+    # Shown once, stored only as a hash: it opens the competitor's own per-task results.
+    owner_key = "jown-" + secrets.token_urlsafe(32)
     record = CompetitorRecord(
         id=submission.id,
         name=submission.name,
@@ -160,6 +170,7 @@ async def submit_competitor(request: web.Request) -> web.Response:
         submitted_at=time.time(),
         status="active",
         conformance=report.to_dict() if report else None,
+        owner_key_hash=owner_key_hash(owner_key),
     )
     try:
         await competition.store.add_competitor(record)
@@ -167,7 +178,12 @@ async def submit_competitor(request: web.Request) -> web.Response:
         raise _taken(submission.id) from None
     await competition.sync()
     return web.json_response(
-        {"competitor": competitor_dict(record), "conformance": record.conformance}, status=201
+        {
+            "competitor": competitor_dict(record),
+            "conformance": record.conformance,
+            "owner_key": owner_key,
+        },
+        status=201,
     )
 
 
