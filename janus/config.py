@@ -210,8 +210,16 @@ class CompetitionConfig(_Section):
     # (mode 0600), so a bench on the same machine finds it without configuration.
     admin_key_env: str = "JANUS_ADMIN_KEY"
     # The canonical suite: the leaderboard ranks evaluations on its current version only.
-    suite: str = "public/dev"
+    # ``generated/v1``: items written for every evaluation from a secret seed, so no
+    # answer can be known in advance (specs/bench-tasks.md §7).
+    suite: str = "generated/v1"
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # Post-crowning audits (specs/competition.md): the mean seconds between audits of the
+    # champion, at random times; 0 turns the background audits off
+    # (``POST /v1/competition/audit`` still runs one).
+    audit_interval_s: float = Field(0.0, ge=0)
+    # The share of the suite's items (percent, at least one of each type) an audit uses.
+    audit_subset: float = Field(40.0, gt=0, lt=100)
 
     @field_validator("weights")
     @classmethod

@@ -164,7 +164,12 @@ async def test_older_suite_versions_are_ignored(store):
     await evaluated(store, "alpha", 90.0, (85.0, 95.0), at=10, version="1")
     await evaluated(store, "beta", 60.0, (55.0, 65.0), at=20, version="2")
     leaderboard = await board(store)
-    assert leaderboard["suite"] == {"id": SUITE, "version": "2", "hash": "sha256:v2"}
+    assert leaderboard["suite"] == {
+        "id": SUITE,
+        "kind": "public",
+        "version": "2",
+        "hash": "sha256:v2",
+    }
     assert order(leaderboard) == ["beta"]
 
 
@@ -198,8 +203,16 @@ async def test_only_known_competitors_are_on_the_board(store):
 async def test_rows_have_the_documented_shape(store):
     await evaluated(store, "alpha", 70.0, (65.0, 75.0), at=10)
     leaderboard = await board(store)
-    assert set(leaderboard) == {"object", "suite", "weights", "data", "champion_history"}
+    assert set(leaderboard) == {
+        "object",
+        "suite",
+        "weights",
+        "data",
+        "champion_history",
+        "suspended",
+    }
     assert set(leaderboard["data"][0]) == {
+        "audit",
         "rank",
         "competitor_id",
         "name",

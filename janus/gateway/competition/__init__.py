@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from janus.gateway.competition import evaluations, submissions
+from janus.gateway.competition.audits import setup_audits
 from janus.gateway.competition.http import listing
 from janus.gateway.competition.leaderboard import spell_dict
 from janus.gateway.competition.state import COMPETITION, Competition, run_competition
@@ -32,6 +33,7 @@ def setup_competition(app: web.Application) -> None:
     routes.add_get("/v1/evaluations/{evaluation_id}/events", evaluations.evaluation_events)
     routes.add_get("/v1/leaderboard", leaderboard)
     routes.add_get("/v1/leaderboard/history", leaderboard_history)
+    setup_audits(app)
 
 
 async def leaderboard(request: web.Request) -> web.Response:

@@ -23,6 +23,7 @@ from typing import Any
 from janus.store import ChampionSpell, EvaluationRecord, Store
 
 SECONDS_PER_DAY = 86400.0
+AUDIT_SOURCE = "audit"  # the ``source`` of an audit's evaluation record (audits.py)
 
 
 @dataclass(frozen=True)
@@ -155,18 +156,60 @@ def spell_dict(spell: ChampionSpell) -> dict[str, Any]:
     }
 
 
+def latest_audits(audits: Iterable[EvaluationRecord]) -> dict[str, EvaluationRecord]:
+    """Each competitor's newest finished audit."""
+    latest: dict[str, EvaluationRecord] = {}
+    for audit in sorted(audits, key=lambda a: (a.finished_at or 0.0, a.created_at)):
+        if audit.status == "finished":
+            latest[audit.competitor_id] = audit
+    return latest
+
+
+def audit_summary(audit: EvaluationRecord | None) -> dict[str, Any] | None:
+    if audit is None:
+        return None
+    return {
+        "id": audit.id,
+        "passed": audit.error is None,
+        "composite": audit.composite,
+        "ci": ci_of(audit),
+        "finished_at": audit.finished_at,
+        "reason": audit.error,
+    }
+
+
+def failed_audit(standing: Standing, audit: EvaluationRecord | None) -> bool:
+    """A failed audit newer than the evaluation the standing rests on: off the board."""
+    return (
+        audit is not None
+        and audit.error is not None
+        and (audit.finished_at or 0.0) > (standing.evaluation.finished_at or 0.0)
+    )
+
+
+def suite_kind(suite_id: str) -> str:
+    """What a board's rows came from: items generated per run, a private or a public suite."""
+    if suite_id.startswith("generated/"):
+        return "generated"
+    return "private" if suite_id.startswith("private/") else "public"
+
+
 async def build_leaderboard(
     store: Store,
     suite_id: str,
     weights: dict[str, float],
     entrants: dict[str, Entrant],
     now: float | None = None,
+    audits: Iterable[EvaluationRecord] = (),
 ) -> dict[str, Any]:
     """The ``GET /v1/leaderboard`` body (specs/competition.md), settling the champion."""
     now = time.time() if now is None else now
     version, standings = current_standings(
         await store.full_suite_evaluations(suite_id), entrants, weights
     )
+    audited = latest_audits(audits)
+    suspended = [s for s in standings if failed_audit(s, audited.get(s.competitor_id))]
+    standings = [s for s in standings if s not in suspended]
     champion, history = await settle_champion(store, standings, now)
     rows = []
     for rank, standing in enumerate(ranked(standings, champion), start=1):
@@ -184,11 +227,21 @@ async def build_leaderboard(
                 "days_at_first": days_at_first(history, standing.competitor_id, now),
                 "champion": standing is champion,
                 "evaluation_id": evaluation.id,
+                "audit": audit_summary(audited.get(standing.competitor_id)),
             }
         )
     return {
         "object": "list",
-        "suite": {"id": suite_id, **version},
+        "suite": {"id": suite_id, "kind": suite_kind(suite_id), **version},
+        "suspended": [
+            {
+                "competitor_id": s.competitor_id,
+                "name": s.entrant.name,
+                "evaluation_id": s.evaluation.id,
+                "audit": audit_summary(audited[s.competitor_id]),
+            }
+            for s in suspended
+        ],
         "weights": weights,
         "data": rows,
         "champion_history": [spell_dict(spell) for spell in history],

@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from janus.config import Config
-from janus.gateway.competition.leaderboard import Entrant, build_leaderboard
+from janus.gateway.competition.leaderboard import AUDIT_SOURCE, Entrant, build_leaderboard
 from janus.gateway.competition.runner import ABANDONED_AFTER_S, EvaluationRunner
 from janus.gateway.competitors import CompetitorPool
 from janus.gateway.keys import POOL
@@ -47,11 +47,13 @@ class Competition:
         return entrants
 
     async def leaderboard(self) -> dict[str, Any]:
+        audits = [e for e in await self.store.list_evaluations() if e.source == AUDIT_SOURCE]
         board = await build_leaderboard(
             self.store,
             self.config.competition.suite,
             self.config.competition.weights,
             await self.entrants(),
+            audits=audits,
         )
         if self.pool is not None:
             self.pool.ranking = tuple(row["competitor_id"] for row in board["data"])
