@@ -220,6 +220,9 @@ class CompetitionConfig(_Section):
     audit_interval_s: float = Field(0.0, ge=0)
     # The share of the suite's items (percent, at least one of each type) an audit uses.
     audit_subset: float = Field(40.0, gt=0, lt=100)
+    # Composite points an audit may fall short of the ranked interval without failing:
+    # speed and streaming vary with the evaluating machine's load, not only the champion.
+    audit_tolerance: float = Field(10.0, ge=0, le=100)
 
     @field_validator("weights")
     @classmethod

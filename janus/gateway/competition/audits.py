@@ -10,7 +10,9 @@ run only once it has ended (``source: "audit"``).
 
 The rule: the audit fails when even the upper end of its composite's interval is below
 the lower end of the interval of the evaluation the champion was ranked on (the composite
-itself when a run has no interval). A failed audit takes the champion off the board (the
+itself when a run has no interval) by more than ``audit_tolerance`` points (speed varies
+with the machine's load between two runs; what a two-faced champion serves users does not
+come near). A failed audit takes the champion off the board (the
 next one down is crowned) until a full evaluation newer than the audit ranks it again;
 the leaderboard shows every competitor's latest audit and why one failed.
 """
@@ -40,20 +42,22 @@ from janus.store import EvaluationRecord
 log = logging.getLogger("janus.competition")
 
 
-def audit_verdict(audit: dict[str, Any], ranked: EvaluationRecord) -> dict[str, Any]:
+def audit_verdict(
+    audit: dict[str, Any], ranked: EvaluationRecord, tolerance: float
+) -> dict[str, Any]:
     """Whether the audit's result (a janus-bench result) agrees with the evaluation the
-    champion was ranked on, and why not."""
+    champion was ranked on, within ``tolerance`` composite points, and why not."""
     composite = float(audit["composite"])
     audit_high = float((audit.get("ci") or {}).get("high", composite))
     assert ranked.composite is not None
-    bound = ranked.ci_low if ranked.ci_low is not None else ranked.composite
+    bound = (ranked.ci_low if ranked.ci_low is not None else ranked.composite) - tolerance
     passed = audit_high >= bound
     reason = None
     if not passed:
         reason = (
             f"audit composite {composite:.1f} (upper bound {audit_high:.1f}) on "
-            f"{len(audit.get('tasks') or [])} fresh items is below {bound:.1f}, the lower "
-            f"bound of evaluation {ranked.id} it was ranked on"
+            f"{len(audit.get('tasks') or [])} fresh items is below {bound:.1f}: the lower "
+            f"bound of evaluation {ranked.id} it was ranked on, less {tolerance:g} points"
         )
     return {"against": ranked.id, "bound": bound, "passed": passed, "reason": reason}
 
@@ -123,7 +127,7 @@ class Auditor:
         )
         created_at = time.time()
         result = await run_benchmark(options)
-        verdict = audit_verdict(result, ranked)
+        verdict = audit_verdict(result, ranked, config.audit_tolerance)
         record = EvaluationRecord(
             id="audit-" + secrets.token_hex(12),
             competitor_id=champion["competitor_id"],
