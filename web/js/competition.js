@@ -116,6 +116,7 @@ function renderBoard() {
           h("strong", { text: row.name || row.competitor_id }),
           row.name && row.name !== row.competitor_id ? h("div", { class: "muted", text: row.competitor_id }) : null,
           row.champion ? h("span", { class: "badge champion", text: "Champion" }) : null,
+          row.audit ? h("div", { class: "muted", dataset: { audit: row.audit.passed ? "passed" : "failed" }, text: `Audit ${row.audit.passed ? "passed" : "failed"} ${formatTime(row.audit.finished_at)}` }) : null,
         ),
         compositeCell(row),
         COMPONENTS.map((c) => componentCell(row.components?.[c], c)),
@@ -149,7 +150,13 @@ async function refresh() {
     board = await getJSON("/v1/leaderboard");
     $("board-error").replaceChildren();
     const suite = board.suite || {};
-    $("suite").textContent = suite.id ? `Suite ${suite.id}, version ${suite.version} (${suite.hash || "no hash"})` : "";
+    const kind = { generated: "items generated fresh for every evaluation", private: "private items", public: "public items: development only" }[suite.kind];
+    $("suite").textContent = suite.id ? `Suite ${suite.id}${kind ? ` (${kind})` : ""}, version ${suite.version} (${suite.hash || "no hash"})` : "";
+    $("suspended").replaceChildren(
+      ...(board.suspended || []).map((s) =>
+        h("p", { class: "muted", dataset: { competitor: s.competitor_id } }, `Off the board after a failed audit: ${s.name || s.competitor_id}. ${s.audit?.reason || ""}`),
+      ),
+    );
     renderFormula(board.weights || {});
     renderBoard();
     $("board-updated").textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${REFRESH_MS / 1000} s.`;
