@@ -132,7 +132,9 @@ def test_the_leaderboard_shows_the_apis_rows_sortable_with_ci_bars(live, browser
     )
     expect(page.locator("#weights tbody tr")).to_have_count(5)
     expect(page.locator('#weights tr[data-component="speed"] td').nth(1)).to_have_text("25 (25%)")
-    expect(page.locator("#suite")).to_have_text("Suite public/dev (public items: development only), version 3 (sha256:feedbeef)")
+    expect(page.locator("#suite")).to_have_text(
+        "Suite public/dev (public items: development only), version 3 (sha256:feedbeef)"
+    )
     expect(page.locator("#competitors tbody tr")).to_have_count(3)
     browser_page.assert_clean_console()
 
