@@ -147,7 +147,7 @@ def _generated_suite(suite_id: str, seed: str) -> Suite:
         raise SuiteError(f"{suite_id}: a generator failed: {exc}") from None
     return Suite(
         id=suite_id,
-        version=suite_id.rpartition("/")[2],
+        version=suite_id.rpartition("/")[2].removeprefix("v"),
         description="items generated for this run from a secret seed",
         hash=mix_hash(suite_id, generators),
         path=None,
