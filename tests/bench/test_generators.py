@@ -150,6 +150,7 @@ async def test_an_honest_solver_that_reads_only_the_prompt_answers_every_item(se
 
 async def test_the_public_answer_key_answers_nothing_generated():
     key = AnswerKey()
+    right = scored = 0
     for seed in SEEDS:
         suite = load_suite("generated/v1", seed=seed)
         for task in suite.tasks:
@@ -166,13 +167,10 @@ async def test_the_public_answer_key_answers_nothing_generated():
                 ]
             text = key.answer({"messages": messages})
             context = CheckContext(image_facts=facts, run_code=None)
-            score = await evaluate(task["check"], Answer(text=text), context)
-            assert score.value < 1.0 or _lucky(task, text), (task["id"], text)
-
-
-def _lucky(task: dict, text: str) -> bool:
-    """The key's fallback ``42`` can be right by chance for a small number."""
-    return task["check"].get("value") == 42 or text.strip().endswith("42")
+            right += (await evaluate(task["check"], Answer(text=text), context)).value == 1.0
+            scored += 1
+    # Its fallback guess ("42") may hit a small count by chance; nothing more.
+    assert scored == 78 and right <= 2, right
 
 
 @pytest.mark.parametrize(
