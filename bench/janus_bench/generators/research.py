@@ -19,6 +19,14 @@ from janus_bench.generators import choice, numeric, user
 from janus_bench.generators.names import distinct, person, place, word
 
 TOWNS = 4
+# Ways people hand over their notes (one fixed phrase would mark every research item).
+OPENINGS = (
+    "Here are my notes on a few towns.",
+    "I copied these town profiles from a regional guide.",
+    "Some background on the towns we are looking at:",
+    "From the briefing pack:",
+    "Notes from my trip planning:",
+)
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,7 @@ class ResearchGenerator:
         items = []
         for index in range(count):
             question, check = questions[index % len(questions)](rng, towns)
-            prompt = f"Here are my notes on a few towns.\n\n{notes}\n\n{question}"
+            prompt = f"{rng.choice(OPENINGS)}\n\n{notes}\n\n{question}"
             items.append(
                 {"type": self.type, "messages": user(prompt), "max_tokens": 1024, "check": check}
             )
