@@ -11,12 +11,7 @@ import aiohttp
 from aiohttp import web
 from pydantic import ValidationError
 
-from janus.errors import (
-    JanusError,
-    deadline_exceeded,
-    invalid_request,
-    no_candidates,
-)
+from janus.errors import JanusError, deadline_exceeded, invalid_request, no_candidates
 from janus.gateway.admin import is_admin, require_admin
 from janus.gateway.competitors import Competitor, CompetitorFailed
 from janus.gateway.exchange import Exchange, PlatformAccess, start_exchange
