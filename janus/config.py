@@ -238,7 +238,9 @@ class CompetitionConfig(_Section):
     # (mode 0600), so a bench on the same machine finds it without configuration.
     admin_key_env: str = "JANUS_ADMIN_KEY"
     # The canonical suite: the leaderboard ranks evaluations on its current version only.
-    suite: str = "public/dev"
+    # ``generated/v1``: items written for every evaluation from a secret seed, so no
+    # answer can be known in advance (specs/bench-tasks.md §7).
+    suite: str = "generated/v1"
     # The ranked suite's version and content hash, pinned: evaluations of anything else
     # are listed but never ranked. Unset: what the installed janus-bench has for ``suite``.
     suite_version: str | None = None
@@ -253,6 +255,15 @@ class CompetitionConfig(_Section):
     trusted_signers: list[TrustedSigner] = Field(default_factory=list)
     rewards: RewardsConfig = Field(default_factory=RewardsConfig)
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # Post-crowning audits (specs/competition.md): the mean seconds between audits of the
+    # champion, at random times; 0 turns the background audits off
+    # (``POST /v1/competition/audit`` still runs one).
+    audit_interval_s: float = Field(0.0, ge=0)
+    # The share of the suite's items (percent, at least one of each type) an audit uses.
+    audit_subset: float = Field(40.0, gt=0, lt=100)
+    # Composite points an audit may fall short of the ranked interval without failing:
+    # speed and streaming vary with the evaluating machine's load, not only the champion.
+    audit_tolerance: float = Field(10.0, ge=0, le=100)
 
     @field_validator("weights")
     @classmethod

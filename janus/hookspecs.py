@@ -52,6 +52,17 @@ def register_reward_policies(register):
 
 
 @hookspec
+def register_task_generators(register):
+    """Register benchmark task generators: ``register(name, generator)``.
+
+    A generator (``janus_bench.generators.TaskGenerator``) has a task ``type``, a
+    ``version`` and ``generate(rng, count)`` returning new task objects whose answers it
+    computed (specs/bench-tasks.md §7). Generated suites such as ``generated/v1`` draw
+    their items from generators by name, with a fresh secret seed for every run.
+    """
+
+
+@hookspec
 def register_components(register):
     """Register marketplace components: ``register(component_id, component)``.
 

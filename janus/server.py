@@ -18,6 +18,9 @@ from aiohttp import web
 # An app may ask to be served on more unix sockets besides its main address (the
 # gateway serves the platform to sandboxes this way).
 EXTRA_UNIX_SOCKETS = web.AppKey("extra_unix_sockets", list)
+# An app that needs to call itself (the competition's audits) puts a list here; each
+# address it is served on is appended once it listens.
+LISTENING_URLS = web.AppKey("listening_urls", list)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ async def listening(
         else:
             bound_host, bound_port = sock.getsockname()[:2]
             url = f"http://{_url_host(bound_host)}:{bound_port}"
+        if (urls := app.get(LISTENING_URLS)) is not None:
+            urls.append(url)
         yield Listening(runner, url)
     finally:
         await runner.cleanup()

@@ -81,6 +81,53 @@ def final_answer(text: str) -> str:
     return text[matches[-1].end() :].strip()
 
 
+# Where a concluding line states its result: after the last of these (``= 42``, ``Total:
+# 42``, ``the answer is 42``), so the working that precedes it on the line does not count.
+_CONCLUSION_MARKER = re.compile(r"=|:|\b(?:is|are|equals|comes to|makes)\b", re.IGNORECASE)
+_EMPHASIS = re.compile(r"^[\s>*_#`-]+|[\s*_`]+$")
+ANSWER_FROM = ("label", "conclusion")
+
+
+def conclusion(text: str) -> str:
+    """The answer as a user reads it, with no convention asked of the writer: the text
+    after an ``ANSWER:`` label if there is one, else the last non-empty line, without
+    Markdown emphasis or list and quote markers."""
+    if _ANSWER_LINE.search(text):
+        return final_answer(text)
+    lines = [line for line in text.splitlines() if _EMPHASIS.sub("", line)]
+    return _EMPHASIS.sub("", lines[-1]) if lines else ""
+
+
+def _stated(line: str) -> str:
+    """What ``line`` states, after its last marker (the whole line when it has none)."""
+    parts = _CONCLUSION_MARKER.split(line)
+    tail = parts[-1].strip()
+    return tail if tail else line
+
+
+def _answer_text(check: dict, text: str) -> str:
+    """The part of the answer a short-answer check judges (``answer_from``)."""
+    if check.get("answer_from", "label") == "conclusion":
+        return conclusion(text)
+    return final_answer(text)
+
+
+def mentioned(text: str, candidates: list[str]) -> set[str]:
+    """The normalised ``candidates`` that ``text`` names as whole words, longest first (a
+    span counted for ``top left`` is not counted again for ``left``)."""
+    words = normalise(text).split()
+    found: set[str] = set()
+    for candidate in sorted({normalise(c) for c in candidates}, key=len, reverse=True):
+        wanted = candidate.split()
+        if not wanted:
+            continue
+        for start in range(len(words) - len(wanted) + 1):
+            if words[start : start + len(wanted)] == wanted:
+                found.add(candidate)
+                words[start : start + len(wanted)] = [""] * len(wanted)
+    return found
+
+
 _ARTICLES = frozenset({"a", "an", "the"})
 # Numbers keep their sign and decimal point; any other punctuation or symbol separates words.
 _NORMALISE_TOKEN = re.compile(r"(?<!\w)(-?\d+(?:\.\d+)*)|(['\u2019])|([^\w\s]|_)")
@@ -154,18 +201,34 @@ def _one_source(check: dict, path: str, key: str) -> None:
         raise ValueError(f"{path}: needs exactly one of {key} and from_image")
 
 
+def _validate_answer_from(check: dict, path: str) -> None:
+    if check.get("answer_from", "label") not in ANSWER_FROM:
+        raise ValueError(f"{path}.answer_from: must be one of {', '.join(ANSWER_FROM)}")
+
+
 def _validate_exact(check: dict, path: str) -> None:
-    _fields(check, path, {}, {"answer": str, "from_image": str})
+    _fields(check, path, {}, {"answer": str, "from_image": str, "answer_from": str})
+    _validate_answer_from(check, path)
     _one_source(check, path, "answer")
     if "answer" in check and not check["answer"].strip():
         raise ValueError(f"{path}.answer: must not be empty")
 
 
 def _validate_normalised(check: dict, path: str) -> None:
-    _fields(check, path, {}, {"answers": list, "from_image": str})
+    optional = {"answers": list, "from_image": str, "answer_from": str, "candidates": list}
+    _fields(check, path, {}, optional)
     _one_source(check, path, "answers")
+    _validate_answer_from(check, path)
+    if "candidates" in check:
+        _string_list(check["candidates"], f"{path}.candidates")
+        if check.get("answer_from") != "conclusion":
+            raise ValueError(f"{path}.candidates: only with answer_from 'conclusion'")
     if "answers" not in check:
         return
+    if "candidates" in check and not {normalise(a) for a in check["answers"]} <= {
+        normalise(c) for c in check["candidates"]
+    }:
+        raise ValueError(f"{path}.candidates: must include every accepted answer")
     _string_list(check["answers"], f"{path}.answers")
     for index, item in enumerate(check["answers"]):
         if not normalise(item):
@@ -173,9 +236,16 @@ def _validate_normalised(check: dict, path: str) -> None:
 
 
 def _validate_numeric(check: dict, path: str) -> None:
-    optional = {"value": float, "from_image": str, "tolerance": float, "relative": bool}
+    optional = {
+        "value": float,
+        "from_image": str,
+        "tolerance": float,
+        "relative": bool,
+        "answer_from": str,
+    }
     _fields(check, path, {}, optional)
     _one_source(check, path, "value")
+    _validate_answer_from(check, path)
     if "value" in check and not math.isfinite(check["value"]):
         raise ValueError(f"{path}.value: must be finite")
     if not 0 <= check.get("tolerance", 0) < math.inf:
@@ -348,21 +418,35 @@ def _expected(check: dict, key: str, context: CheckContext) -> Any:
 
 
 async def _exact(check: dict, answer: Answer, context: CheckContext) -> Score:
-    got = final_answer(answer.text)
-    matched = got == str(_expected(check, "answer", context)).strip()
+    expected = str(_expected(check, "answer", context)).strip()
+    got = _answer_text(check, answer.text)
+    matched = got == expected or (
+        check.get("answer_from") == "conclusion" and _stated(got) == expected
+    )
     return _score(matched, "exact", "" if matched else "not the expected answer")
 
 
 async def _normalised(check: dict, answer: Answer, context: CheckContext) -> Score:
     accepted = _expected(check, "answers", context)
     accepted = [accepted] if isinstance(accepted, str | int | float) else accepted
-    matched = normalise(final_answer(answer.text)) in {normalise(str(a)) for a in accepted}
+    accepted = {normalise(str(a)) for a in accepted}
+    got = _answer_text(check, answer.text)
+    if "candidates" in check:
+        # Naming every candidate must not pass: all named ones must be accepted.
+        named = mentioned(got, [*check["candidates"], *accepted])
+        matched = bool(named) and named <= accepted
+    else:
+        matched = normalise(got) in accepted or (
+            check.get("answer_from") == "conclusion" and normalise(_stated(got)) in accepted
+        )
     return _score(matched, "normalised", "" if matched else "no accepted answer matches")
 
 
 async def _numeric(check: dict, answer: Answer, context: CheckContext) -> Score:
     expected = float(_expected(check, "value", context))
-    found = numbers_in(final_answer(answer.text))
+    found = numbers_in(_answer_text(check, answer.text))
+    if len(found) > 1 and check.get("answer_from") == "conclusion":
+        found = numbers_in(_stated(_answer_text(check, answer.text)))
     if len(found) != 1:
         return _score(False, "numeric", f"the final answer has {len(found)} numbers, not 1")
     tolerance = check.get("tolerance", DEFAULT_NUMERIC_TOLERANCE)

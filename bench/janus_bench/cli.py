@@ -17,13 +17,14 @@ from janus.cli import CLIError
 from janus.config import DEFAULT_WEIGHTS
 from janus_bench import __version__
 from janus_bench.catalog import PRIVATE_ENV, available_suites
+from janus_bench.generated import GENERATED_SUITES
 from janus_bench.progress import ProgressBar
 from janus_bench.report import ResultError, compare, comparison_table, load_result, summary
 from janus_bench.runner import RunError, RunOptions, run_benchmark
 from janus_bench.sandbox import find_platform_key
 from janus_bench.submit import SIGNING_KEY_ENV, SubmitError, submit_result
 
-SUITES = ("public/dev", "public/train", "private/test")
+SUITES = ("public/dev", "public/train", "private/test", *GENERATED_SUITES)
 
 
 @click.group()
@@ -53,6 +54,11 @@ def _weights(values: tuple[str, ...]) -> dict[str, float] | None:
 @click.option("--suite", type=click.Choice(SUITES), default="public/dev", show_default=True)
 @click.option("--model", default="janus", show_default=True, help="Model id to ask for.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--task-seed",
+    metavar="SECRET",
+    help="A generated suite's secret seed, to repeat its items (default: a fresh one).",
+)
 @click.option(
     "--subset",
     type=click.FloatRange(0, 100, min_open=True),

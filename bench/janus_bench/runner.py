@@ -27,6 +27,7 @@ import aiohttp
 
 from janus.config import DEFAULT_WEIGHTS
 from janus.interfaces import Score, Scorer
+from janus.protocol import PIN_HEADER
 from janus_bench import __version__
 from janus_bench.catalog import Suite, SuiteError, load_suite
 from janus_bench.checks import Answer, ArtifactFile, CheckContext, evaluate
@@ -70,6 +71,14 @@ class RunOptions:
     # run inside the gateway), else by the gateway at ``meter_verify_url`` (default target).
     meter_key: bytes | None = None
     meter_verify_url: str | None = None
+    # A generated suite's secret seed: None draws a fresh one (the result records only
+    # its hash). Give one only to repeat a run exactly, e.g. the same items for two
+    # competitors.
+    task_seed: str | None = None
+    # Route every request to this competitor (admin key only) while the body keeps
+    # ``model``: what the gateway's own evaluations and audits do, so their requests look
+    # like a user's ``janus`` requests to the competitor.
+    pin: str | None = None
 
 
 class RunError(Exception):
@@ -93,7 +102,7 @@ def select_tasks(tasks: tuple[dict, ...], subset: float, seed: int) -> list[dict
     return [task for task in tasks if task["id"] in chosen]
 
 
-def item_seed(seed: int, task_id: str) -> int:
+def item_seed(seed: int | str, task_id: str) -> int:
     """Each item's own seed (multimodal images): differs per item and per run seed."""
     return int.from_bytes(hashlib.sha256(f"{seed}:{task_id}".encode()).digest()[:8], "big")
 
@@ -143,7 +152,9 @@ async def run_benchmark(
     # Reading the suite and loading plugins block; the competition runs this in the
     # gateway's event loop, so they go to a thread.
     try:
-        suite = await asyncio.to_thread(load_suite, options.suite, options.private_path)
+        suite = await asyncio.to_thread(
+            load_suite, options.suite, options.private_path, options.task_seed
+        )
     except SuiteError as exc:
         raise RunError(str(exc)) from None
     if scorers is None:
@@ -259,7 +270,8 @@ def _result(
     return {
         "run_id": uuid.uuid4().hex,
         "bench_version": __version__,
-        "suite": suite.identity(),
+        "suite": {**suite.identity(), "kind": suite.kind},
+        "generation": suite.generation,
         "target": options.target,
         "model": options.model,
         "seed": options.seed,
@@ -302,6 +314,10 @@ class _Run:
             if options.meter_key
             else GatewayVerifier(session, options.meter_verify_url or options.target)
         )
+        if options.pin:
+            self.headers[PIN_HEADER] = options.pin
+        # A generated suite's pictures come from its secret seed, not the public one.
+        self.image_seed: int | str = suite.seed if suite.seed is not None else options.seed
 
     async def task(self, task: dict, repeat: int) -> dict:
         messages, image_facts = await asyncio.to_thread(self._messages, task)
@@ -391,7 +407,7 @@ class _Run:
             return messages, {}
         from janus_bench.images import render
 
-        png, facts = render(task["image"], item_seed(self.options.seed, task["id"]))
+        png, facts = render(task["image"], item_seed(self.image_seed, task["id"]))
         url = "data:image/png;base64," + base64.b64encode(png).decode()
         last = next(m for m in reversed(messages) if m.get("role") == "user")
         content = last.get("content")

@@ -115,8 +115,9 @@ def test_list_suites_names_every_suite_and_why_one_is_missing(tmp_path, monkeypa
     listed = bench("list-suites", "--json", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
     by_id = {s["id"]: s for s in json.loads(listed.stdout)}
-    assert set(by_id) == {"public/train", "public/dev", "private/test"}
+    assert set(by_id) == {"public/train", "public/dev", "private/test", "generated/v1"}
     assert not by_id["private/test"]["available"]
+    assert by_id["generated/v1"]["available"] and by_id["generated/v1"]["tasks"] == 30
     path = suite([chat_task(1)])
     listed = bench("list-suites", "--private-path", str(path), "--json", cwd=tmp_path)
     private = {s["id"]: s for s in json.loads(listed.stdout)}["private/test"]

@@ -67,7 +67,13 @@ async def test_the_result_document_follows_the_contract(suite, bench_gateway):
     result = await run_benchmark(options(gateway, seed=3), events.append)
 
     expected = load_suite("private/test", str(path))
-    assert result["suite"] == {"id": "private/test", "version": "7", "hash": expected.hash}
+    assert result["suite"] == {
+        "id": "private/test",
+        "version": "7",
+        "hash": expected.hash,
+        "kind": "private",
+    }
+    assert result["generation"] is None  # stored items: no secret seed
     assert result["bench_version"] == __version__
     assert result["target"] == gateway and result["model"] == "janus"
     assert (result["seed"], result["subset"], result["repeat"]) == (3, 100.0, 1)

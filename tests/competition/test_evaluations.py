@@ -88,14 +88,15 @@ async def test_a_full_evaluation_produces_a_leaderboard_row(live, competition_ga
     assert [e["event"] for e in events[1:3]] == ["task", "task"]
     assert all(e["quality"] == 1.0 and e["error"] is None for e in events[1:3])
     assert events[3]["event"] == "finished" and events[-1] == "[DONE]"
-    assert len(scripted.requests) == 2 and {r["model"] for r in scripted.requests} == {"honest"}
+    # Through the ordinary route: the competitor sees what a user's request looks like.
+    assert len(scripted.requests) == 2 and {r["model"] for r in scripted.requests} == {"janus"}
 
     _, evaluation = await call(gateway, "GET", f"/v1/evaluations/{started['id']}", key=ADMIN_KEY)
     assert evaluation["status"] == "finished"
     assert evaluation["suite"]["version"] == "7" and evaluation["suite"]["hash"].startswith(
         "sha256:"
     )
-    assert evaluation["result"]["model"] == "honest"
+    assert evaluation["result"]["model"] == "janus"
     assert evaluation["composite"] == events[3]["composite"]
     _, leaderboard = await call(gateway, "GET", "/v1/leaderboard")
     row = leaderboard["data"][0]

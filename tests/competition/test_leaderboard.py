@@ -219,7 +219,14 @@ async def test_only_known_competitors_are_on_the_board(store):
 async def test_rows_have_the_documented_shape(store):
     await evaluated(store, "alpha", 70.0, (65.0, 75.0), at=10)
     leaderboard = await board(store)
-    assert set(leaderboard) == {"object", "suite", "weights", "data", "champion_history"}
+    assert set(leaderboard) == {
+        "object",
+        "suite",
+        "weights",
+        "data",
+        "champion_history",
+        "suspended",
+    }
     assert set(leaderboard["data"][0]) == {
         "ranked",
         "unranked_reason",
@@ -228,6 +235,7 @@ async def test_rows_have_the_documented_shape(store):
         "suite_kind",
         "external",
         "artifact",
+        "audit",
         "rank",
         "competitor_id",
         "name",

@@ -15,7 +15,7 @@ from janus.config import parse_config
 from janus.gateway.app import create_app
 from janus.gateway.keys import ADMIN_KEY
 from janus.plugins import load_plugins
-from tests.competition.results import SIGNER_ENV, SIGNER_KEY, TRUSTING, bench_result, signed
+from tests.competition.results import SIGNER_ENV, SIGNER_KEY, SUITE, TRUSTING, bench_result, signed
 from tests.conformance.competitors import Behaviour, competitor
 from tests.scripted_competitor import DONE, chunk, sse
 
@@ -55,7 +55,7 @@ def competition_gateway(live, competitors: dict[str, str]) -> Gateway:
         {
             "competitors": [{"id": cid, "url": url} for cid, url in competitors.items()],
             "platform": {"enabled": False, "data_dir": tempfile.mkdtemp(prefix="janus-test-")},
-            "competition": {"weights": WEIGHTS, **TRUSTING},
+            "competition": {"weights": WEIGHTS, "suite": SUITE, **TRUSTING},
         },
         "test config",
     )

@@ -126,6 +126,7 @@ function renderBoard() {
           row.champion ? h("span", { class: "badge champion", text: "Champion" }) : null,
           row.imported ? h("span", { class: "badge imported", text: row.signed_by ? `Imported (signed by ${row.signed_by})` : "Imported" }) : null,
           row.ranked === false ? h("span", { class: "badge unranked", text: `Not ranked: ${row.unranked_reason}` }) : null,
+          row.audit ? h("div", { class: "muted", dataset: { audit: row.audit.passed ? "passed" : "failed" }, text: `Audit ${row.audit.passed ? "passed" : "failed"} ${formatTime(row.audit.finished_at)}` }) : null,
         ),
         compositeCell(row),
         COMPONENTS.map((c) => componentCell(row.components?.[c], c)),
@@ -161,6 +162,11 @@ async function refresh() {
     const suite = board.suite || {};
     const kind = suite.kind ? `; ${SUITE_KIND[suite.kind] || suite.kind}` : "";
     $("suite").textContent = suite.id ? `Suite ${suite.id}, version ${suite.version} (${suite.hash || "no hash"})${kind}` : "";
+    $("suspended").replaceChildren(
+      ...(board.suspended || []).map((s) =>
+        h("p", { class: "muted", dataset: { competitor: s.competitor_id } }, `Off the board after a failed audit: ${s.name || s.competitor_id}. ${s.audit?.reason || ""}`),
+      ),
+    );
     renderFormula(board.weights || {});
     renderBoard();
     $("board-updated").textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${REFRESH_MS / 1000} s.`;

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from janus.gateway.competition import evaluations, submissions
+from janus.gateway.competition.audits import setup_audits
 from janus.gateway.competition.http import admin_only, listing
 from janus.gateway.competition.leaderboard import spell_dict
 from janus.gateway.competition.rewards import ledger_dict, reward_plan
@@ -35,6 +36,7 @@ def setup_competition(app: web.Application) -> None:
     routes.add_get("/v1/leaderboard/history", leaderboard_history)
     routes.add_get("/v1/rewards", rewards)
     routes.add_post("/v1/rewards/compute", compute_rewards)
+    setup_audits(app)
 
 
 async def leaderboard(request: web.Request) -> web.Response:

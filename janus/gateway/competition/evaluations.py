@@ -1,7 +1,9 @@
 """``/v1/evaluations``: start, follow, cancel and import bench runs.
 
 An evaluation started here runs ``janus_bench.runner.run_benchmark`` against this
-gateway's own address with ``model=<competitor id>``. janus-bench is an optional
+gateway's own address, with ``model: "janus"`` like a user's request and the competitor
+pinned server-side (``X-Janus-Competitor``, admin only, never forwarded), so the
+competitor cannot tell it from user traffic by the request. janus-bench is an optional
 distribution, imported only when a run starts (501 ``bench_not_installed`` without it).
 ``POST /v1/evaluations/results`` stores a result produced elsewhere (``janus-bench run
 --submit``), its aggregates recomputed from its tasks.
@@ -22,6 +24,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from janus.builtin.routers import JANUS_MODEL
 from janus.config import CompetitorId
 from janus.errors import JanusError
 from janus.gateway.competition.http import (
@@ -49,7 +52,10 @@ class EvaluationRequest(BaseModel):
     suite: str | None = Field(None, min_length=1, max_length=200)
     subset: float = Field(100.0, gt=0, le=100)
     repeat: int = Field(1, ge=1, le=20)
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    # None: drawn at random. The items of a generated suite come from a secret seed drawn
+    # for every run whatever this says; a private suite never gets the same seed twice
+    # for one competitor.
+    seed: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
 class SuiteRef(BaseModel):
@@ -170,11 +176,16 @@ async def start_evaluation(request: web.Request) -> web.Response:
             code="bench_not_installed",
         ) from None
     config = request.app[CONFIG]
+    suite = wanted.suite or config.competition.suite
+    seed = wanted.seed if wanted.seed is not None else secrets.randbelow(2**31)
+    if suite.startswith("private/"):
+        await _refuse_seen_seed(competition, wanted.competitor_id, suite, seed)
     options = RunOptions(
         target=_own_url(request),
-        suite=wanted.suite or config.competition.suite,
-        model=wanted.competitor_id,
-        seed=wanted.seed,
+        suite=suite,
+        model=JANUS_MODEL,
+        pin=wanted.competitor_id,
+        seed=seed,
         subset=wanted.subset,
         repeat=wanted.repeat,
         api_key=request.app[ADMIN_KEY],
@@ -202,6 +213,22 @@ async def start_evaluation(request: web.Request) -> web.Response:
         on_finished=competition.leaderboard,
     )
     return web.json_response(evaluation_dict(record), status=202)
+
+
+async def _refuse_seen_seed(
+    competition: Competition, competitor_id: str, suite: str, seed: int
+) -> None:
+    """A private suite's items (and pictures) for a seed are the same every time: giving
+    them to the same competitor twice would let it replay what it logged the first time."""
+    for record in await competition.store.list_evaluations(competitor_id):
+        if record.suite_id == suite and record.seed == seed and record.source == "gateway":
+            raise JanusError(
+                f"'{competitor_id}' was already evaluated on {suite} with seed {seed} "
+                f"(evaluation {record.id}); use another seed or leave it out.",
+                status=409,
+                param="seed",
+                code="seed_already_used",
+            )
 
 
 async def import_result(request: web.Request) -> web.Response:

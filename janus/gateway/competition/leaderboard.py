@@ -31,13 +31,15 @@ from janus.store import ChampionSpell, EvaluationRecord, Store
 
 SECONDS_PER_DAY = 86400.0
 UNMETERED_EXTERNAL = "unmetered external"
+AUDIT_SOURCE = "audit"  # the ``source`` of an audit's evaluation record (audits.py)
 
 
 def suite_kind(suite_id: str) -> str:
-    """``public`` (answers ship with janus-bench), ``generated`` (fresh per evaluation) or
-    ``private``: suites are named ``<kind>/<name>``."""
-    prefix = suite_id.split("/", 1)[0]
-    return prefix if prefix in ("public", "generated") else "private"
+    """What a board's rows came from: items generated per run (``generated/...``), the
+    private suite (``private/...``), else a public one (its answers ship with janus-bench)."""
+    if suite_id.startswith("generated/"):
+        return "generated"
+    return "private" if suite_id.startswith("private/") else "public"
 
 
 @dataclass(frozen=True)
@@ -221,11 +223,43 @@ def spell_dict(spell: ChampionSpell) -> dict[str, Any]:
     }
 
 
+def latest_audits(audits: Iterable[EvaluationRecord]) -> dict[str, EvaluationRecord]:
+    """Each competitor's newest finished audit."""
+    latest: dict[str, EvaluationRecord] = {}
+    for audit in sorted(audits, key=lambda a: (a.finished_at or 0.0, a.created_at)):
+        if audit.status == "finished":
+            latest[audit.competitor_id] = audit
+    return latest
+
+
+def audit_summary(audit: EvaluationRecord | None) -> dict[str, Any] | None:
+    if audit is None:
+        return None
+    return {
+        "id": audit.id,
+        "passed": audit.error is None,
+        "composite": audit.composite,
+        "ci": ci_of(audit),
+        "finished_at": audit.finished_at,
+        "reason": audit.error,
+    }
+
+
+def failed_audit(standing: Standing, audit: EvaluationRecord | None) -> bool:
+    """A failed audit newer than the evaluation the standing rests on: off the board."""
+    return (
+        audit is not None
+        and audit.error is not None
+        and (audit.finished_at or 0.0) > (standing.evaluation.finished_at or 0.0)
+    )
+
+
 async def build_leaderboard(
     store: Store,
     rules: BoardRules,
     entrants: dict[str, Entrant],
     now: float | None = None,
+    audits: Iterable[EvaluationRecord] = (),
 ) -> dict[str, Any]:
     """The ``GET /v1/leaderboard`` body (specs/competition.md), settling the champion.
 
@@ -235,6 +269,9 @@ async def build_leaderboard(
     standings = current_standings(
         await store.full_suite_evaluations(rules.suite_id), entrants, rules
     )
+    audited = latest_audits(audits)
+    suspended = [s for s in standings if failed_audit(s, audited.get(s.competitor_id))]
+    standings = [s for s in standings if s not in suspended]
     champion, history = await settle_champion(store, standings, now)
     order = ranked(standings, champion)
     order += [s for s in standings if not s.ranked]
@@ -261,6 +298,7 @@ async def build_leaderboard(
                 "suite_kind": rules.suite_kind,
                 "external": standing.entrant.external,
                 "artifact": evaluation.artifact,
+                "audit": audit_summary(audited.get(standing.competitor_id)),
             }
         )
     return {
@@ -271,6 +309,15 @@ async def build_leaderboard(
             "hash": rules.hash,
             "kind": rules.suite_kind,
         },
+        "suspended": [
+            {
+                "competitor_id": s.competitor_id,
+                "name": s.entrant.name,
+                "evaluation_id": s.evaluation.id,
+                "audit": audit_summary(audited[s.competitor_id]),
+            }
+            for s in suspended
+        ],
         "weights": rules.weights,
         "data": rows,
         "champion_history": [spell_dict(spell) for spell in history],

@@ -21,6 +21,7 @@ from aiohttp import web
 from janus.config import Config
 from janus.gateway.competition.identities import image_identity, plugin_identity
 from janus.gateway.competition.leaderboard import (
+    AUDIT_SOURCE,
     BoardRules,
     Entrant,
     build_leaderboard,
@@ -134,7 +135,10 @@ class Competition:
         return entrant.identity if entrant else None
 
     async def leaderboard(self) -> dict[str, Any]:
-        board = await build_leaderboard(self.store, self.rules(), await self.entrants())
+        audits = [e for e in await self.store.list_evaluations() if e.source == AUDIT_SOURCE]
+        board = await build_leaderboard(
+            self.store, self.rules(), await self.entrants(), audits=audits
+        )
         if self.pool is not None:
             # ``janus`` goes to ranked competitors only: nothing unranked is served as #1.
             ranked = [row["competitor_id"] for row in board["data"] if row["ranked"]]
