@@ -28,6 +28,8 @@ SUITE = "generated/test"
 MIX = {"reasoning": 4, "research": 3, "tool_use": 3}
 USER_QUESTION = "What is 1234 * 56 - 789?"
 DEADLINE_S = 120.0
+# These competitors are URLs, which are listed apart unless the operator ranks them.
+URLS_RANKED = {"rank_external": True}
 
 
 @pytest.fixture(autouse=True)
@@ -100,7 +102,10 @@ async def evaluate(gateway, competitor_id: str) -> dict:
     async with asyncio.timeout(DEADLINE_S):
         events = await events_of(gateway, started["id"])
     assert events[-2]["event"] == "finished", events[-3:]
-    _, evaluation = await call(gateway, "GET", f"/v1/evaluations/{started['id']}")
+    # Per-task results are for admins (and the owner) only, after the run.
+    _, evaluation = await call(
+        gateway, "GET", f"/v1/evaluations/{started['id']}", key=ADMIN_KEY
+    )
     return evaluation
 
 
@@ -155,7 +160,10 @@ async def test_an_audit_dethrones_a_champion_that_serves_users_worse(live, compe
     _, two_faced = live.competitor(two_faced_by_announcements("twofaced", where))
     _, steady = live.competitor(streamed(lambda request, body: _solved(body)))
     gateway = competition_gateway(
-        {"twofaced": two_faced, "steady": steady}, router="champion", suite=SUITE
+        {"twofaced": two_faced, "steady": steady},
+        router="champion",
+        suite=SUITE,
+        competition=URLS_RANKED,
     )
     where["url"] = gateway.url
 
@@ -199,7 +207,7 @@ async def test_an_audit_dethrones_a_champion_that_serves_users_worse(live, compe
 async def test_audits_run_by_themselves_at_random_times(live, competition_gateway):
     _, url = live.competitor(streamed(lambda request, body: _solved(body)))
     gateway = competition_gateway(
-        {"solver": url}, suite=SUITE, competition={"audit_interval_s": 0.5}
+        {"solver": url}, suite=SUITE, competition={"audit_interval_s": 0.5, **URLS_RANKED}
     )
     await evaluate(gateway, "solver")
     deadline = time.monotonic() + DEADLINE_S
