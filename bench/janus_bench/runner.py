@@ -473,6 +473,9 @@ def _timings(turns: list[Turn]) -> dict[str, Any]:
         "content_events": sum(turn.content_events for turn in turns),
         "text_events": sum(turn.text_events for turn in turns),
         "text_tokens": sum(turn.text_tokens for turn in turns),
+        "substantive_events": sum(turn.substantive_events for turn in turns),
+        "substantive_tokens": sum(turn.substantive_tokens for turn in turns),
+        "token_arrivals": [turn.arrivals for turn in turns],
         "turns": len(turns),
     }
 
