@@ -212,6 +212,15 @@ class CompetitionConfig(_Section):
     # The canonical suite: the leaderboard ranks evaluations on its current version only.
     suite: str = "public/dev"
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # The crown's paired test: the false-crown probability an equal challenger may have
+    # over all its attempts against one champion (spent as alpha·6/(π²k²) on attempt k).
+    crown_alpha: float = Field(0.05, gt=0, lt=0.5)
+    # Each task's budget in an evaluation (recorded with every task's result).
+    task_timeout_s: float = Field(120.0, gt=0, le=3600)
+    # A run is flagged ``overloaded`` when the evaluator's 1-minute load average per core
+    # or its event loop's lag went above these during the run.
+    overload_load_per_core: float = Field(2.0, gt=0)
+    overload_loop_lag_s: float = Field(0.5, gt=0)
 
     @field_validator("weights")
     @classmethod

@@ -1,39 +1,35 @@
 """From per-task scores to components, the composite and its confidence interval.
 
 A component is the mean of its per-task scores over every (task, repeat) it applies to;
-the composite is the weighted mean of the components present, times 100. The 95% interval is
-a percentile bootstrap over (task, repeat) units, seeded, so the same run always reports
-the same interval.
+the composite is the weighted mean of the components present, times 100 (both in
+``janus.stats``, which the competition shares). The 95% interval is a percentile bootstrap
+that resamples *tasks*: the repeats of one task are one cluster, drawn together, because
+running the same item again is not a new item (a deterministic competitor's ``repeat: 5``
+must not shrink its interval). Seeded, so the same run always reports the same interval.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 
-TaskScores = Mapping[str, float | None]  # component -> score, None where it does not apply
+from janus.stats import TaskScores, components, composite
+
+__all__ = ["TaskScores", "bootstrap_ci", "components", "composite", "delta_ci"]
 
 CI_LEVEL = 0.95
 BOOTSTRAP_SAMPLES = 1000
 
 
-def components(units: Sequence[TaskScores], names: Sequence[str]) -> dict[str, float | None]:
-    """Each component's mean over the units it applies to (None if it applies to none)."""
-    result: dict[str, float | None] = {}
-    for name in names:
-        values = [unit[name] for unit in units if unit.get(name) is not None]
-        result[name] = sum(values) / len(values) if values else None
-    return result
-
-
-def composite(values: Mapping[str, float | None], weights: Mapping[str, float]) -> float:
-    """Weighted mean (times 100) of the components present: a component no task exercised (a
-    subset without images, say) is left out and the others' weights keep their ratios."""
-    present = {name: weight for name, weight in weights.items() if values.get(name) is not None}
-    total = sum(present.values())
-    if total <= 0:
-        return 0.0
-    return 100.0 * sum(weight * values[name] for name, weight in present.items()) / total
+def clustered(units: Sequence[TaskScores], keys: Sequence[Hashable] | None) -> list[list]:
+    """The units grouped by key (task id), in first-seen order; one group per unit
+    without keys."""
+    if keys is None:
+        return [[unit] for unit in units]
+    groups: dict[Hashable, list] = {}
+    for unit, key in zip(units, keys, strict=True):
+        groups.setdefault(key, []).append(unit)
+    return list(groups.values())
 
 
 def bootstrap_ci(
@@ -42,16 +38,20 @@ def bootstrap_ci(
     seed: int,
     samples: int = BOOTSTRAP_SAMPLES,
     level: float = CI_LEVEL,
+    clusters: Sequence[Hashable] | None = None,
 ) -> dict | None:
-    """Percentile interval of the composite over resampled units; None below 2 units."""
-    if len(units) < 2:
+    """Percentile interval of the composite over resampled clusters (``clusters[i]`` is
+    unit i's task id: its repeats are drawn together); None below 2 clusters."""
+    groups = clustered(units, clusters)
+    if len(groups) < 2:
         return None
     rng = random.Random(f"janus-bench-ci:{seed}")
     names = list(weights)
-    estimates = sorted(
-        composite(components(rng.choices(units, k=len(units)), names), weights)
-        for _ in range(samples)
-    )
+
+    def resampled() -> list:
+        return [unit for group in rng.choices(groups, k=len(groups)) for unit in group]
+
+    estimates = sorted(composite(components(resampled(), names), weights) for _ in range(samples))
     tail = (1 - level) / 2
     low = estimates[int(tail * samples)]
     high = estimates[min(samples - 1, int((1 - tail) * samples))]
@@ -60,6 +60,7 @@ def bootstrap_ci(
         "high": round(high, 3),
         "level": level,
         "method": "bootstrap",
+        "resampled": "tasks",
         "samples": samples,
     }
 

@@ -32,6 +32,7 @@ from janus_bench.checks import Answer, ArtifactFile, CheckContext, evaluate
 from janus_bench.client import ExchangeFailed, Turn, stream_chat
 from janus_bench.composite import bootstrap_ci, components, composite
 from janus_bench.judge import JudgeUnavailable, PlatformJudge
+from janus_bench.load import LoadWatch
 from janus_bench.sandbox import SandboxRunner, SandboxUnavailable, find_platform_key
 
 Progress = Callable[[dict], None]
@@ -64,6 +65,8 @@ class RunOptions:
     weights: dict[str, float] | None = None  # default janus.config.DEFAULT_WEIGHTS
     task_timeout_s: float = 120.0
     judge_model: str | None = None  # platform model for ``judge`` checks; None: skip them
+    overload_load_per_core: float = 2.0  # above this, the result is flagged overloaded
+    overload_loop_lag_s: float = 0.5  # ... and above this event-loop lag too
 
 
 class RunError(Exception):
@@ -117,6 +120,8 @@ def _validate(options: RunOptions) -> dict[str, float]:
         raise RunError("concurrency and repeat must be at least 1")
     if options.task_timeout_s <= 0:
         raise RunError("task_timeout_s: must be positive")
+    if options.overload_load_per_core <= 0 or options.overload_loop_lag_s <= 0:
+        raise RunError("overload thresholds: must be positive")
     weights = dict(options.weights if options.weights is not None else DEFAULT_WEIGHTS)
     if unknown := sorted(set(weights) - set(DEFAULT_WEIGHTS)):
         raise RunError(f"weights: unknown component(s) {', '.join(unknown)}")
@@ -148,7 +153,8 @@ async def run_benchmark(
     emit = progress or (lambda event: None)
     started_at = time.time()
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=30)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    watch = LoadWatch()
+    async with aiohttp.ClientSession(timeout=timeout) as session, watch.watching():
         sandbox = await _open_sandbox(session, options, tasks)
         judge = await _open_judge(session, options, tasks)
         run = _Run(options, suite, session, sandbox, judge, scorers, list(weights))
@@ -191,6 +197,7 @@ async def run_benchmark(
     result = await asyncio.to_thread(
         _result, options, suite, weights, scorers, finished, started_at
     )
+    result["evaluator"] = watch.report(options.overload_load_per_core, options.overload_loop_lag_s)
     emit({"event": "finished", "composite": result["composite"]})
     return result
 
@@ -264,12 +271,15 @@ def _result(
         "weights": weights,
         "scorers": {name: str(scorers[name].version) for name in weights},
         "judge_model": options.judge_model,
+        "task_timeout_s": options.task_timeout_s,
         "started_at": started_at,
         "finished_at": time.time(),
         "tasks": records,
         "components": {k: None if v is None else round(v, 6) for k, v in values.items()},
         "composite": round(composite(values, weights), 3),
-        "ci": bootstrap_ci(units, weights, options.seed),
+        "ci": bootstrap_ci(
+            units, weights, options.seed, clusters=[record["id"] for record in records]
+        ),
     }
 
 
@@ -342,6 +352,7 @@ class _Run:
             "timings": observation["timings"],
             "metered": observation["metered"],
             "usage": _reported_usage(turns),
+            "timeout_s": self.options.task_timeout_s,
             "scores": scores,
             "details": {**details, "answer": answer.text[:ANSWER_EXCERPT_CHARS]},
         }

@@ -75,6 +75,7 @@ async def test_a_competitor_that_errors_on_every_task_scores_zero(run, script):
         "high": 0.0,
         "level": 0.95,
         "method": "bootstrap",
+        "resampled": "tasks",
         "samples": 1000,
     }
 

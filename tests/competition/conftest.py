@@ -66,7 +66,8 @@ def assert_openai_error(body: dict, status_code: str) -> dict:
 
 @pytest.fixture
 def competition_gateway(live, monkeypatch) -> Callable[..., CompetitionGateway]:
-    """``start(competitors={id: url}, router=..., default=..., store_url=..., suite=...)``."""
+    """``start(competitors={id: url}, router=..., default=..., store_url=..., suite=...,
+    competition={more [competition] keys})``."""
     monkeypatch.setenv("JANUS_ADMIN_KEY", ADMIN_KEY)
 
     def start(
@@ -77,6 +78,7 @@ def competition_gateway(live, monkeypatch) -> Callable[..., CompetitionGateway]:
         fallbacks: tuple[str, ...] = (),
         store_url: str = "",
         suite: str = "public/dev",
+        competition: dict | None = None,
     ) -> CompetitionGateway:
         config = parse_config(
             {
@@ -86,7 +88,7 @@ def competition_gateway(live, monkeypatch) -> Callable[..., CompetitionGateway]:
                 ],
                 "platform": {"enabled": False, "data_dir": tempfile.mkdtemp(prefix="janus-test-")},
                 "store": {"url": store_url},
-                "competition": {"suite": suite},
+                "competition": {"suite": suite, **(competition or {})},
                 "web": {"enabled": False},
             },
             "test config",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.competition.conftest import ADMIN_KEY, call
-from tests.competition.test_leaderboard import result
+from tests.competition.test_leaderboard import result, tasks
 from tests.scripted_competitor import answer, completion
 
 CHAT = {"model": "janus", "messages": [{"role": "user", "content": "Who answers?"}]}
@@ -19,11 +19,13 @@ def failing():
 
 
 async def rank(gateway, scores: dict[str, float]) -> list[str]:
-    """Import one full-suite result per competitor, each clearly apart from the others."""
-    for competitor_id, composite in scores.items():
+    """Import one full-suite result per competitor, each clearly apart from the others
+    (per-task scores included: the crown is decided task by task)."""
+    for noise, (competitor_id, composite) in enumerate(scores.items()):
+        records = tasks(composite, noise)
         posted = {
             "competitor_id": competitor_id,
-            **result(composite, (composite - 1, composite + 1)),
+            **result(composite, (composite - 1, composite + 1), task_records=records),
         }
         status, body = await call(
             gateway, "POST", "/v1/evaluations/results", key=ADMIN_KEY, json=posted

@@ -137,6 +137,9 @@ async def start_evaluation(request: web.Request) -> web.Response:
         api_key=request.app[ADMIN_KEY],
         platform_key=request.app[ADMIN_KEY],
         weights=dict(config.competition.weights),
+        task_timeout_s=config.competition.task_timeout_s,
+        overload_load_per_core=config.competition.overload_load_per_core,
+        overload_loop_lag_s=config.competition.overload_loop_lag_s,
     )
     record = EvaluationRecord(
         id=_new_id(),

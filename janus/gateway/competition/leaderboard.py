@@ -5,11 +5,12 @@ suite, on that suite's current version (the version and hash of the most recent 
 evaluation), scored with the configured weights: never its best run, never a subset, never
 an older version of the suite, never a composite weighted differently from the rest.
 
-The margin rule (DESIGN §8): a challenger takes #1 only when the lower bound of its
-composite's confidence interval is above the champion's composite, so noise cannot flip
-the order; a challenger without an interval cannot take it. With no champion yet (or when
-the champion left the board), the best composite takes #1, ties going to the earlier
-submission. Everyone else is ordered by composite.
+The crown rule (``crown``): a challenger takes #1 only when a paired test over the same
+tasks, against the champion's run of those tasks, says it is better at a level that shrinks
+with every attempt, so neither noise, a lucky draw, ``repeat`` nor re-running until it
+works can flip the order. With no champion yet (or when the champion left the board), the
+best composite takes #1, ties going to the earlier submission. Everyone else is ordered by
+composite.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from janus.gateway.competition.crown import CrownJudge, CrownVerdict
 from janus.store import ChampionSpell, EvaluationRecord, Store
 
 SECONDS_PER_DAY = 86400.0
+DEFAULT_CROWN_ALPHA = 0.05
 
 
 @dataclass(frozen=True)
@@ -86,18 +89,33 @@ def _same_weights(used: dict[str, float], configured: dict[str, float]) -> bool:
     )
 
 
-def choose_champion(standings: list[Standing], incumbent: str | None) -> Standing | None:
-    """Apply the margin rule; ``standings`` are in ``order_key`` order."""
+async def choose_champion(
+    standings: list[Standing],
+    incumbent: str | None,
+    judge: CrownJudge,
+    runs: list[EvaluationRecord],
+    since: float,
+) -> tuple[Standing | None, dict[str, CrownVerdict]]:
+    """Apply the crown rule; ``standings`` are in ``order_key`` order, ``runs`` every
+    finished run of the ranked suite (oldest first), ``since`` when the incumbent was
+    crowned. Returns the champion and each challenger's verdict."""
     if not standings:
-        return None
+        return None, {}
     holder = next((s for s in standings if s.competitor_id == incumbent), None)
     if holder is None:
-        return standings[0]
-    for challenger in standings:  # the best challenger that clears the margin
-        low = challenger.evaluation.ci_low
-        if challenger is not holder and low is not None and low > holder.composite:
-            return challenger
-    return holder
+        return standings[0], {}
+    verdicts = {
+        challenger.competitor_id: await judge.judge(
+            challenger.evaluation, runs, holder.competitor_id, since
+        )
+        for challenger in standings
+        if challenger is not holder
+    }
+    # The best challenger that wins its test.
+    winner = next(
+        (s for s in standings if s is not holder and verdicts[s.competitor_id].crowned), None
+    )
+    return winner or holder, verdicts
 
 
 def ranked(standings: list[Standing], champion: Standing | None) -> list[Standing]:
@@ -107,28 +125,41 @@ def ranked(standings: list[Standing], champion: Standing | None) -> list[Standin
 
 
 async def settle_champion(
-    store: Store, standings: list[Standing], now: float
-) -> tuple[Standing | None, list[ChampionSpell]]:
-    """Decide the champion, record a change in the history, and return both.
+    store: Store,
+    standings: list[Standing],
+    now: float,
+    judge: CrownJudge,
+    runs: list[EvaluationRecord],
+) -> tuple[Standing | None, list[ChampionSpell], dict[str, CrownVerdict]]:
+    """Decide the champion, record a change in the history, and return it, the history
+    and the challengers' verdicts.
 
     The store's compare-and-set makes concurrent replicas agree: whoever loses the race
     re-reads the history and decides again."""
+    verdicts: dict[str, CrownVerdict] = {}
     for _ in range(3):
         history = await store.champion_history()
-        incumbent = next((s.competitor_id for s in history if s.until is None), None)
+        spell = next((s for s in history if s.until is None), None)
+        incumbent = spell.competitor_id if spell else None
         on_board = {s.competitor_id for s in standings}
-        champion = choose_champion(standings, incumbent if incumbent in on_board else None)
+        champion, verdicts = await choose_champion(
+            standings,
+            incumbent if incumbent in on_board else None,
+            judge,
+            runs,
+            spell.since if spell else now,
+        )
         if champion is None or champion.competitor_id == incumbent:
             if champion is None and incumbent is not None:
                 await store.abdicate(incumbent, now)
                 continue
-            return champion, history
+            return champion, history, verdicts
         replacing = incumbent
         if incumbent is not None and incumbent not in on_board:
             await store.abdicate(incumbent, now)
             replacing = None
         await store.crown(champion.competitor_id, champion.evaluation.id, now, replacing=replacing)
-    return champion, await store.champion_history()
+    return champion, await store.champion_history(), verdicts
 
 
 def days_at_first(history: list[ChampionSpell], competitor_id: str, now: float) -> float:
@@ -138,6 +169,15 @@ def days_at_first(history: list[ChampionSpell], competitor_id: str, now: float) 
         if spell.competitor_id == competitor_id
     )
     return round(total / SECONDS_PER_DAY, 4)
+
+
+def _challenge(
+    verdict: CrownVerdict | None, standing: Standing, champion: Standing | None
+) -> dict[str, Any] | None:
+    """A challenger's last test against the champion (None for the champion itself)."""
+    if verdict is None or standing is champion:
+        return None
+    return verdict.as_dict()
 
 
 def ci_of(evaluation: EvaluationRecord) -> dict[str, float] | None:
@@ -161,13 +201,16 @@ async def build_leaderboard(
     weights: dict[str, float],
     entrants: dict[str, Entrant],
     now: float | None = None,
+    judge: CrownJudge | None = None,
 ) -> dict[str, Any]:
-    """The ``GET /v1/leaderboard`` body (specs/competition.md), settling the champion."""
+    """The ``GET /v1/leaderboard`` body (specs/competition.md), settling the champion.
+    ``judge`` keeps per-task scores between calls (default: a fresh one at
+    ``DEFAULT_CROWN_ALPHA``)."""
     now = time.time() if now is None else now
-    version, standings = current_standings(
-        await store.full_suite_evaluations(suite_id), entrants, weights
-    )
-    champion, history = await settle_champion(store, standings, now)
+    judge = judge or CrownJudge(store, weights, DEFAULT_CROWN_ALPHA)
+    runs = [e for e in await store.full_suite_evaluations(suite_id) if e.competitor_id in entrants]
+    version, standings = current_standings(runs, entrants, weights)
+    champion, history, verdicts = await settle_champion(store, standings, now, judge, runs)
     rows = []
     for rank, standing in enumerate(ranked(standings, champion), start=1):
         evaluation = standing.evaluation
@@ -184,6 +227,7 @@ async def build_leaderboard(
                 "days_at_first": days_at_first(history, standing.competitor_id, now),
                 "champion": standing is champion,
                 "evaluation_id": evaluation.id,
+                "challenge": _challenge(verdicts.get(standing.competitor_id), standing, champion),
             }
         )
     return {

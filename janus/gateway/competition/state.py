@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from janus.config import Config
+from janus.gateway.competition.crown import CrownJudge
 from janus.gateway.competition.leaderboard import Entrant, build_leaderboard
 from janus.gateway.competition.runner import ABANDONED_AFTER_S, EvaluationRunner
 from janus.gateway.competitors import CompetitorPool
@@ -37,6 +38,9 @@ class Competition:
         self.store = store
         self.runner = EvaluationRunner(store)
         self.pool: CompetitorPool | None = None
+        self.judge = CrownJudge(
+            store, dict(config.competition.weights), config.competition.crown_alpha
+        )
 
     async def entrants(self) -> dict[str, Entrant]:
         """Who may be on the board: configured competitors and active submissions."""
@@ -52,6 +56,7 @@ class Competition:
             self.config.competition.suite,
             self.config.competition.weights,
             await self.entrants(),
+            judge=self.judge,
         )
         if self.pool is not None:
             self.pool.ranking = tuple(row["competitor_id"] for row in board["data"])
