@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -141,9 +142,16 @@ async def start_evaluation(request: web.Request) -> web.Response:
         overload_load_per_core=config.competition.overload_load_per_core,
         overload_loop_lag_s=config.competition.overload_loop_lag_s,
     )
+    record = await _launch(competition, options, run_benchmark)
+    return web.json_response(evaluation_dict(record), status=202)
+
+
+async def _launch(competition: Competition, options: Any, run_benchmark: Any) -> EvaluationRecord:
+    """Store and start a run of ``options`` (a ``janus_bench.runner.RunOptions``); when it
+    ends, settle the board and have the champion run the same tasks if it has not."""
     record = EvaluationRecord(
         id=_new_id(),
-        competitor_id=wanted.competitor_id,
+        competitor_id=options.model,
         status="running",
         suite_id=options.suite,
         subset=options.subset,
@@ -154,12 +162,37 @@ async def start_evaluation(request: web.Request) -> web.Response:
         weights=options.weights,
     )
     await competition.store.add_evaluation(record)
+
+    async def finished() -> None:
+        await competition.leaderboard()
+        await _pair_with_champion(competition, options, record, run_benchmark)
+
     competition.runner.start(
-        record,
-        lambda progress: run_benchmark(options, progress=progress),
-        on_finished=competition.leaderboard,
+        record, lambda progress: run_benchmark(options, progress=progress), on_finished=finished
     )
-    return web.json_response(evaluation_dict(record), status=202)
+    return record
+
+
+async def _pair_with_champion(
+    competition: Competition, options: Any, record: EvaluationRecord, run_benchmark: Any
+) -> None:
+    """The crown is decided against the champion's run of the challenger's own tasks
+    (``crown``): start that run when a full run of a challenger ended and the champion has
+    none of the same suite and seed, finished or under way."""
+    finished = await competition.store.get_evaluation(record.id)
+    if finished is None or finished.status != "finished" or options.subset < 100:
+        return
+    history = await competition.store.champion_history()
+    champion = next((s.competitor_id for s in history if s.until is None), None)
+    if champion in (None, record.competitor_id) or competition.pool is None:
+        return
+    if competition.pool.get(champion) is None:
+        return
+    for run in await competition.store.list_evaluations(champion):
+        same = (run.suite_id, run.seed) == (record.suite_id, record.seed) and run.subset >= 100
+        if same and run.status in ("running", "finished"):
+            return
+    await _launch(competition, replace(options, model=champion), run_benchmark)
 
 
 async def import_result(request: web.Request) -> web.Response:
