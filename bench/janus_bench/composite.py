@@ -73,23 +73,32 @@ def delta_ci(
     paired: bool,
     samples: int = BOOTSTRAP_SAMPLES,
     level: float = CI_LEVEL,
+    clusters: tuple[Sequence[Hashable], Sequence[Hashable]] | None = None,
 ) -> tuple[float, float] | None:
-    """Percentile interval of ``statistic(after) - statistic(before)``.
+    """Percentile interval of ``statistic(after) - statistic(before)``, resampling
+    clusters (``clusters``: each side's task id per unit; default one unit each).
 
-    Paired (the same units in the same order, e.g. two runs of one suite and seed): the
+    Paired (the same clusters in the same order, e.g. two runs of one suite and seed): the
     same resampled indices for both, which cancels the tasks' own difficulty. Otherwise
     each side is resampled on its own.
     """
-    if len(before) < 2 or len(after) < 2:
+    a_groups = clustered(before, clusters[0] if clusters else None)
+    b_groups = clustered(after, clusters[1] if clusters else None)
+    if len(a_groups) < 2 or len(b_groups) < 2:
         return None
     rng = random.Random(f"janus-bench-delta:{seed}")
+
+    def flat(groups: list[list]) -> list:
+        return [unit for group in groups for unit in group]
+
     deltas = []
     for _ in range(samples):
         if paired:
-            picks = [rng.randrange(len(before)) for _ in before]
-            a, b = [before[i] for i in picks], [after[i] for i in picks]
+            picks = [rng.randrange(len(a_groups)) for _ in a_groups]
+            a, b = flat([a_groups[i] for i in picks]), flat([b_groups[i] for i in picks])
         else:
-            a, b = rng.choices(before, k=len(before)), rng.choices(after, k=len(after))
+            a = flat(rng.choices(a_groups, k=len(a_groups)))
+            b = flat(rng.choices(b_groups, k=len(b_groups)))
         x, y = statistic(a), statistic(b)
         if x is not None and y is not None:
             deltas.append(y - x)

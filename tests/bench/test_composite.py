@@ -128,3 +128,19 @@ async def test_a_run_with_repeat_5_reports_the_interval_of_repeat_1(monkeypatch)
         )
     assert results[5]["composite"] == results[1]["composite"]
     assert results[5]["ci"] == results[1]["ci"]
+
+
+def test_compare_resamples_tasks_too():
+    before = [unit((v * 37 % 101) / 101) for v in range(20)]
+    after = [unit(min(1.0, (v * 37 % 101) / 101 + 0.05 * (v % 3))) for v in range(20)]
+
+    def quality(units):
+        return components(units, ["quality"])["quality"]
+
+    ids = list(range(20))
+    once = delta_ci(before, after, quality, seed=0, paired=True, clusters=(ids, ids))
+    five = delta_ci(
+        before * 5, after * 5, quality, seed=0, paired=True, clusters=(ids * 5, ids * 5)
+    )
+    assert five == pytest.approx(once)
+    assert once[0] < once[1]
