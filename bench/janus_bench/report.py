@@ -51,6 +51,14 @@ def summary(result: dict[str, Any]) -> str:
         lines.append(f"{name:<12} {weight:>6g} {_fmt(result['components'].get(name)):>6}")
     interval = f"  (95% CI {ci['low']:.1f} to {ci['high']:.1f})" if ci else ""
     lines += ["", f"composite {result['composite']:.1f}{interval}", ""]
+    evaluator = result.get("evaluator") or {}
+    if evaluator.get("overloaded"):
+        lines += [
+            f"warning: the evaluator was overloaded during the run (load per core up to "
+            f"{evaluator.get('max_load_per_core')}, event-loop lag up to "
+            f"{evaluator.get('max_loop_lag_s')} s): latency scores are pessimistic",
+            "",
+        ]
     by_type: dict[str, list[dict]] = {}
     for task in tasks:
         by_type.setdefault(task["type"], []).append(task)

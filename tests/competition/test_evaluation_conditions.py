@@ -55,3 +55,20 @@ async def test_a_run_on_an_overloaded_evaluator_is_flagged():
     lagging.sample(1.2)
     report = lagging.report(load_per_core_limit=2.0, loop_lag_limit_s=0.5)
     assert report["overloaded"] and report["max_load_per_core"] is None
+
+
+def test_the_summary_warns_about_an_overloaded_evaluator():
+    from janus_bench.report import summary
+
+    result = {
+        "suite": {"id": "s", "version": "1", "hash": "sha256:" + "0" * 64},
+        "seed": 0,
+        "weights": {"quality": 1.0},
+        "components": {"quality": 1.0},
+        "composite": 100.0,
+        "ci": None,
+        "tasks": [],
+    }
+    assert "overloaded" not in summary(result)
+    result["evaluator"] = {"overloaded": True, "max_load_per_core": 6.5, "max_loop_lag_s": 0.1}
+    assert "evaluator was overloaded" in summary(result)
