@@ -99,9 +99,11 @@ class Turn:
         return metered if isinstance(metered, dict) else None
 
 
-# A piece of text (one event's delta on one channel) that recurs at least FILLER_REPEATS
-# times in a turn and holds at most FILLER_MAX_WORDS words is filler in every occurrence
-# ("Thinking...", "still working"): a first occurrence must not buy the first token.
+# Before the first real words of a turn, a piece of text (one event's delta on one
+# channel) of at most FILLER_MAX_WORDS words that recurs at least FILLER_REPEATS times in
+# the turn is filler ("Thinking...", "still working" every 0.4 s): its first occurrence
+# must not buy the first token. Later, repeats are judged by ``Substance`` alone, so the
+# "the"s and "ing"s of an honest token stream keep counting once it has started.
 FILLER_REPEATS = 3
 FILLER_MAX_WORDS = 3
 
@@ -123,7 +125,8 @@ class _Observer:
         self.events.append((now, pieces))
 
     def _judge_substance(self) -> None:
-        """TTFT, gaps and arrivals from the words that are not filler (``Substance``)."""
+        """TTFT, gaps and arrivals from the words that are not filler: leading repeated
+        pieces are dropped, then every piece counts its new words (``Substance``)."""
         turn = self.turn
         occurrences = Counter(_piece_key(text) for _, pieces in self.events for _, text in pieces)
         filler = {
@@ -133,11 +136,14 @@ class _Observer:
         }
         channels: dict[str, Substance] = {}
         last: float | None = None
+        started = False  # a word-bearing piece that is not filler has come
         for now, pieces in self.events:
             words = 0
             for channel, text in pieces:
-                if _piece_key(text) in filler:
+                key = _piece_key(text)
+                if not started and key in filler:
                     continue
+                started = started or bool(_WORD.search(key))
                 words += channels.setdefault(channel, Substance()).count(text)
             if not words:
                 continue

@@ -108,3 +108,17 @@ def test_zero_token_chunks_do_not_lower_tokens_per_event():
     padded = observed([(0.1, ""), (0.15, " "), (0.17, "..."), (0.2, words)], 0.3)
     assert padded["timings"]["substantive_events"] == lean["timings"]["substantive_events"] == 1
     assert StreamingScorer().score(padded).details["tokens_per_event"] == 8
+
+
+def test_alternating_filler_is_filler_and_an_honest_streams_common_words_still_count():
+    honest = observed([(6.0, ANSWER)], 6.1)
+    fillers = ["Thinking...", "Working on it", "\n"]
+    alternating = observed([(0.4 * n, fillers[n % 3]) for n in range(1, 15)] + [(6.0, ANSWER)], 6.1)
+    assert alternating["timings"]["ttft_s"] == honest["timings"]["ttft_s"]
+    # Word by word, "the" said many times: once the answer has started, every new
+    # three-word context counts, so a real token stream is not mistaken for filler.
+    text = "the cat saw the dog and the bird near the tree by the lake"
+    words = [(0.1 * (n + 1), w + " ") for n, w in enumerate(text.split())]
+    streamed = observed(words, 2.0)
+    assert streamed["timings"]["ttft_s"] == pytest.approx(0.2)  # the leading "the" only
+    assert streamed["timings"]["substantive_tokens"] == len(text.split()) - 1
