@@ -20,9 +20,9 @@ from tests.competition.test_leaderboard import board, evaluated, order, tasks
 store = test_leaderboard.store  # the same fixture: SQLite and PostgreSQL
 
 ALPHA = 0.05
-REIGNS = 400
+REIGNS = 300
 ATTEMPTS = 20
-TASKS_PER_RUN = 30
+TASKS_PER_RUN = 40
 
 
 def run_of(rng: random.Random, difficulty: list[float], skill: float) -> dict[str, float]:
