@@ -264,6 +264,15 @@ class CompetitionConfig(_Section):
     # Composite points an audit may fall short of the ranked interval without failing:
     # speed and streaming vary with the evaluating machine's load, not only the champion.
     audit_tolerance: float = Field(10.0, ge=0, le=100)
+    # The crown's paired test: the false-crown probability an equal challenger may have
+    # over all its attempts against one champion (spent as alpha·6/(π²k²) on attempt k).
+    crown_alpha: float = Field(0.05, gt=0, lt=0.5)
+    # Each task's budget in an evaluation (recorded with every task's result).
+    task_timeout_s: float = Field(120.0, gt=0, le=3600)
+    # A run is flagged ``overloaded`` when the evaluator's 1-minute load average per core
+    # or its event loop's lag went above these during the run.
+    overload_load_per_core: float = Field(2.0, gt=0)
+    overload_loop_lag_s: float = Field(0.5, gt=0)
 
     @field_validator("weights")
     @classmethod

@@ -326,7 +326,9 @@ def _validate_artifact(check: dict, path: str) -> None:
 
 
 def _validate_length(check: dict, path: str) -> None:
-    _fields(check, path, {}, {"min_words": int, "max_words": int})
+    _fields(check, path, {}, {"min_words": int, "max_words": int, "novel_share": float})
+    if not 0 <= check.get("novel_share", DEFAULT_NOVEL_SHARE) <= 1:
+        raise ValueError(f"{path}.novel_share: must be between 0 and 1")
     low, high = check.get("min_words"), check.get("max_words")
     if low is None and high is None:
         raise ValueError(f"{path}: needs min_words or max_words")
@@ -400,6 +402,13 @@ def validate_check(check: dict, path: str = "check") -> None:
 # --- evaluation ----------------------------------------------------------------------
 
 DEFAULT_CODE_TIMEOUT_S = 10.0
+# A long-form answer's own words (``novel_words``): at least this share of ``min_words``
+# must be words the prompt does not contain, each word counted at most NOVEL_REPEATS times,
+# and each section under a heading needs SECTION_NOVEL_WORDS of them. Calibrated on the
+# public references (the most formulaic, a 13-times table, has 0.3).
+DEFAULT_NOVEL_SHARE = 0.25
+NOVEL_REPEATS = 3
+SECTION_NOVEL_WORDS = 10
 DEFAULT_NUMERIC_TOLERANCE = 1e-6
 _SHOWN_CHARS = 200
 
@@ -607,15 +616,57 @@ async def _artifact(check: dict, answer: Answer, context: CheckContext) -> Score
     return _score(best[0], "artifact", artifact=best[1], content=_part(best[2]))
 
 
+_WORDS = re.compile(r"\w+(?:['\u2019-]\w+)*")
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t].*$", re.MULTILINE)
+
+
 def _word_count(text: str) -> int:
-    return len(re.findall(r"\w+(?:['\u2019-]\w+)*", text))
+    return len(_WORDS.findall(text))
+
+
+def novel_words(text: str, prompt: str) -> int:
+    """Words of ``text`` that the prompt does not contain, each distinct word counted at most
+    ``NOVEL_REPEATS`` times: what an answer adds beyond parroting the prompt or repeating
+    itself."""
+    known = {word.casefold() for word in _WORDS.findall(prompt)}
+    seen: dict[str, int] = {}
+    for word in _WORDS.findall(text):
+        key = word.casefold()
+        if key not in known:
+            seen[key] = seen.get(key, 0) + 1
+    return sum(min(count, NOVEL_REPEATS) for count in seen.values())
+
+
+def _sections(text: str) -> list[str]:
+    """The bodies under each Markdown heading (none if the text has no heading)."""
+    return _HEADING.split(text)[1:]
 
 
 async def _length(check: dict, answer: Answer, context: CheckContext) -> Score:
+    """Word count in range; with ``min_words``, the words must also be the answer's own
+    (``novel_words``): a share of ``min_words`` beyond the prompt's vocabulary, and every
+    heading's section some of them, so headings parroted from the prompt and padded with
+    its words do not pass."""
     words = _word_count(answer.text)
     low, high = check.get("min_words", 0), check.get("max_words")
-    ok = words >= low and (high is None or words <= high)
-    return _score(ok, "length", "" if ok else "word count out of range", words=words)
+    if not (words >= low and (high is None or words <= high)):
+        return _score(False, "length", "word count out of range", words=words)
+    if not low:
+        return _score(True, "length", words=words)
+    novel = novel_words(answer.text, context.question)
+    needed = math.ceil(check.get("novel_share", DEFAULT_NOVEL_SHARE) * low)
+    if novel < needed:
+        reason = "too few words beyond the prompt's own (padding or repetition)"
+        return _score(False, "length", reason, words=words, novel_words=novel)
+    thin = [
+        number
+        for number, body in enumerate(_sections(answer.text), start=1)
+        if novel_words(body, context.question) < SECTION_NOVEL_WORDS
+    ]
+    if thin and needed:
+        reason = f"section(s) {', '.join(map(str, thin))} hold almost nothing of their own"
+        return _score(False, "length", reason, words=words, novel_words=novel)
+    return _score(True, "length", words=words, novel_words=novel)
 
 
 async def _contains(check: dict, answer: Answer, context: CheckContext) -> Score:

@@ -34,6 +34,7 @@ from janus_bench.checks import Answer, ArtifactFile, CheckContext, evaluate
 from janus_bench.client import ExchangeFailed, Turn, stream_chat
 from janus_bench.composite import aggregate
 from janus_bench.judge import JudgeUnavailable, PlatformJudge
+from janus_bench.load import LoadWatch
 from janus_bench.meters import GatewayVerifier, KeyVerifier, MeterVerifier, believed_meters
 from janus_bench.sandbox import SandboxRunner, SandboxUnavailable, find_platform_key
 
@@ -79,6 +80,8 @@ class RunOptions:
     # ``model``: what the gateway's own evaluations and audits do, so their requests look
     # like a user's ``janus`` requests to the competitor.
     pin: str | None = None
+    overload_load_per_core: float = 2.0  # above this, the result is flagged overloaded
+    overload_loop_lag_s: float = 0.5  # ... and above this event-loop lag too
 
 
 class RunError(Exception):
@@ -132,6 +135,8 @@ def _validate(options: RunOptions) -> dict[str, float]:
         raise RunError("concurrency and repeat must be at least 1")
     if options.task_timeout_s <= 0:
         raise RunError("task_timeout_s: must be positive")
+    if options.overload_load_per_core <= 0 or options.overload_loop_lag_s <= 0:
+        raise RunError("overload thresholds: must be positive")
     weights = dict(options.weights if options.weights is not None else DEFAULT_WEIGHTS)
     if unknown := sorted(set(weights) - set(DEFAULT_WEIGHTS)):
         raise RunError(f"weights: unknown component(s) {', '.join(unknown)}")
@@ -165,7 +170,8 @@ async def run_benchmark(
     emit = progress or (lambda event: None)
     started_at = time.time()
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=30)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    watch = LoadWatch()
+    async with aiohttp.ClientSession(timeout=timeout) as session, watch.watching():
         sandbox = await _open_sandbox(session, options, tasks)
         judge = await _open_judge(session, options, tasks)
         run = _Run(options, suite, session, sandbox, judge, scorers, list(weights))
@@ -208,6 +214,7 @@ async def run_benchmark(
     result = await asyncio.to_thread(
         _result, options, suite, weights, scorers, finished, started_at
     )
+    result["evaluator"] = watch.report(options.overload_load_per_core, options.overload_loop_lag_s)
     emit({"event": "finished", "composite": result["composite"]})
     return result
 
@@ -280,6 +287,7 @@ def _result(
         "weights": weights,
         "scorers": {name: str(scorers[name].version) for name in weights},
         "judge_model": options.judge_model,
+        "task_timeout_s": options.task_timeout_s,
         "started_at": started_at,
         "finished_at": time.time(),
         "tasks": records,
@@ -368,6 +376,7 @@ class _Run:
             "metered": observation["metered"],
             "meter": meter,
             "usage": _reported_usage(turns),
+            "timeout_s": self.options.task_timeout_s,
             "scores": scores,
             "details": {**details, "answer": answer.text[:ANSWER_EXCERPT_CHARS]},
         }
@@ -515,6 +524,9 @@ def _timings(turns: list[Turn]) -> dict[str, Any]:
         "content_events": sum(turn.content_events for turn in turns),
         "text_events": sum(turn.text_events for turn in turns),
         "text_tokens": sum(turn.text_tokens for turn in turns),
+        "substantive_events": sum(turn.substantive_events for turn in turns),
+        "substantive_tokens": sum(turn.substantive_tokens for turn in turns),
+        "token_arrivals": [turn.arrivals for turn in turns],
         "turns": len(turns),
     }
 

@@ -154,4 +154,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """
     ),
+    # 5: a generated suite's secret task seed, kept server-side so the champion's paired
+    # re-run draws the same items; never published (results carry only its hash).
+    Migration.portable("ALTER TABLE evaluations ADD COLUMN task_seed TEXT;"),
 )

@@ -68,6 +68,10 @@ class EvaluationRecord:
     # The immutable identity of what was evaluated (image digest, plugin distribution and
     # hash); None when it runs off the platform or was not pinned.
     artifact: str | None = None
+    # A generated suite's secret task seed for a run the gateway started: the champion's
+    # paired re-run draws the same items with it. Server-side only: admins see it once the
+    # run has ended; results and the public carry only its hash.
+    task_seed: str | None = None
 
 
 @dataclass(frozen=True)

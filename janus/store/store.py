@@ -27,7 +27,7 @@ _COMPETITOR_COLUMNS = (
 _EVALUATION_COLUMNS = (
     "id, competitor_id, status, suite_id, subset, repeats, seed, created_at, source, "
     "suite_version, suite_hash, composite, ci_low, ci_high, components, weights, "
-    "finished_at, error, result, signed_by, artifact"
+    "finished_at, error, result, signed_by, artifact, task_seed"
 )
 _EVALUATION_SUMMARY_COLUMNS = _EVALUATION_COLUMNS.replace(", result,", ", NULL,")
 _JSON_EVALUATION_FIELDS = ("components", "weights", "result")

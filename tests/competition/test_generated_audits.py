@@ -90,6 +90,17 @@ async def user_asks(gateway, question: str = USER_QUESTION, **extra) -> tuple[st
     return text, chunks
 
 
+async def paired_run_ended(gateway, champion: str, seed: int) -> None:
+    """Wait for the champion's re-run on a challenger's items (same seed) to end."""
+    async with asyncio.timeout(DEADLINE_S):
+        while True:
+            _, listed = await call(gateway, "GET", f"/v1/evaluations?competitor_id={champion}")
+            runs = [e for e in listed["data"] if e["seed"] == seed and e["source"] == "gateway"]
+            if runs and all(e["status"] in ("finished", "failed", "cancelled") for e in runs):
+                return
+            await asyncio.sleep(0.2)
+
+
 async def evaluate(gateway, competitor_id: str) -> dict:
     status, started = await call(
         gateway,
@@ -103,9 +114,7 @@ async def evaluate(gateway, competitor_id: str) -> dict:
         events = await events_of(gateway, started["id"])
     assert events[-2]["event"] == "finished", events[-3:]
     # Per-task results are for admins (and the owner) only, after the run.
-    _, evaluation = await call(
-        gateway, "GET", f"/v1/evaluations/{started['id']}", key=ADMIN_KEY
-    )
+    _, evaluation = await call(gateway, "GET", f"/v1/evaluations/{started['id']}", key=ADMIN_KEY)
     return evaluation
 
 
@@ -169,7 +178,10 @@ async def test_an_audit_dethrones_a_champion_that_serves_users_worse(live, compe
 
     crowned = await evaluate(gateway, "twofaced")
     assert crowned["components"]["quality"] == 1.0  # perfect while it knows it is watched
-    await evaluate(gateway, "steady")  # as good, but the margin rule keeps the champion
+    challenge = await evaluate(gateway, "steady")  # as good: the crown rule keeps the champion
+    # The champion's re-run on steady's items (the crown's pair) is announced too, and the
+    # two-faced champion answers it well: audit once it has ended.
+    await paired_run_ended(gateway, "twofaced", challenge["seed"])
     _, board = await call(gateway, "GET", "/v1/leaderboard")
     assert board["data"][0]["competitor_id"] == "twofaced" and board["data"][0]["champion"]
     assert (await user_asks(gateway))[0] == SPONSORED  # what users get from it
@@ -179,7 +191,10 @@ async def test_an_audit_dethrones_a_champion_that_serves_users_worse(live, compe
     status, audit = await call(gateway, "POST", "/v1/competition/audit", key=ADMIN_KEY)
     assert status == 200, audit
     assert (audit["competitor_id"], audit["passed"]) == ("twofaced", False)
-    assert audit["against"] == crowned["id"] and "below" in audit["reason"]
+    # Against the run it is ranked on now: its latest, the re-run on steady's items.
+    ranked_on = board["data"][0]["evaluation_id"]
+    assert ranked_on != crowned["id"]
+    assert audit["against"] == ranked_on and "below" in audit["reason"]
 
     _, board = await call(gateway, "GET", "/v1/leaderboard")
     assert [row["competitor_id"] for row in board["data"]] == ["steady"]
@@ -202,6 +217,24 @@ async def test_an_audit_dethrones_a_champion_that_serves_users_worse(live, compe
     _, board = await call(gateway, "GET", "/v1/leaderboard")
     assert board["data"][0]["competitor_id"] == "steady" and board["data"][0]["champion"]
     assert board["data"][0]["audit"]["passed"] is True
+
+
+async def test_no_audit_while_the_champion_is_being_evaluated(live, competition_gateway):
+    """An announced run tells a two-faced champion to behave: an audit then says nothing."""
+    _, url = live.competitor(streamed(lambda request, body: _solved(body)))
+    gateway = competition_gateway({"solver": url}, suite=SUITE, competition=URLS_RANKED)
+    await evaluate(gateway, "solver")
+    status, started = await call(
+        gateway, "POST", "/v1/evaluations", key=ADMIN_KEY, json={"competitor_id": "solver"}
+    )
+    assert status == 202, started
+    status, body = await call(gateway, "POST", "/v1/competition/audit", key=ADMIN_KEY)
+    assert status == 409 and assert_openai_error(body, "champion_under_evaluation")
+    await call(gateway, "DELETE", f"/v1/evaluations/{started['id']}", key=ADMIN_KEY)
+    async with asyncio.timeout(DEADLINE_S):
+        await events_of(gateway, started["id"])
+    status, audit = await call(gateway, "POST", "/v1/competition/audit", key=ADMIN_KEY)
+    assert status == 200 and audit["passed"], audit
 
 
 async def test_audits_run_by_themselves_at_random_times(live, competition_gateway):

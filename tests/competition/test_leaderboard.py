@@ -4,6 +4,8 @@ the margin rule for first place, and which rows are ranked at all."""
 from __future__ import annotations
 
 import itertools
+import random
+import zlib
 
 import pytest
 
@@ -18,14 +20,38 @@ DAY = 86400.0
 _ids = itertools.count()
 
 
+TASKS = 20
+
+
+def tasks(composite: float, noise: int, spread: float = 10.0) -> list[dict]:
+    """Per-task records whose task composites average ``composite``: each task's scores
+    all equal its value, which scatters around the mean (``noise`` seeds the scatter, so
+    two competitors' differences are noisy unless they share it)."""
+    rng = random.Random(f"leaderboard-tasks:{noise}")
+    offsets = [rng.gauss(0, 1) for _ in range(TASKS)]
+    mean = sum(offsets) / TASKS
+    spread = min(spread, (100 - composite) / 3, composite / 3)
+    values = [(composite + spread * (o - mean)) / 100 for o in offsets]
+    return [
+        {
+            "id": f"task-{n}",
+            "repeat": 0,
+            "scores": {**dict.fromkeys(WEIGHTS, value), "multimodal": None},
+        }
+        for n, value in enumerate(values)
+    ]
+
+
 def result(
     composite: float,
     ci: tuple[float, float] | None,
     version: str = "1",
     weights: dict[str, float] = WEIGHTS,
+    task_records: list[dict] | None = None,
 ) -> dict:
     return {
         "suite": {"id": SUITE, "version": version, "hash": f"sha256:v{version}"},
+        "tasks": task_records if task_records is not None else [],
         "composite": composite,
         "ci": {"low": ci[0], "high": ci[1], "level": 0.95} if ci else None,
         "components": {
@@ -52,8 +78,17 @@ async def evaluated(
     signed_by: str | None = "lab",
     source: str = "submitted",
     artifact: str | None = None,
+    seed: int = 0,
+    noise: int | None = None,
+    task_records: list[dict] | None = None,
 ) -> str:
+    """A finished run; its tasks scatter around ``composite`` (``noise`` defaults to one
+    stream per competitor), or are ``task_records``."""
     evaluation_id = f"ev-{next(_ids)}"
+    if task_records is None:
+        task_records = tasks(
+            composite, noise if noise is not None else zlib.crc32(competitor_id.encode())
+        )
     await store.add_evaluation(
         EvaluationRecord(
             id=evaluation_id,
@@ -62,7 +97,7 @@ async def evaluated(
             suite_id=SUITE,
             subset=subset,
             repeat=1,
-            seed=0,
+            seed=seed,
             created_at=at,
             source=source,
             signed_by=signed_by,
@@ -73,7 +108,7 @@ async def evaluated(
         evaluation_id,
         status="finished",
         finished_at=at,
-        result=result(composite, ci, version, weights),
+        result=result(composite, ci, version, weights, task_records),
     )
     return evaluation_id
 
@@ -123,12 +158,18 @@ async def test_a_clear_winner_takes_first_place_and_the_history_records_it(store
     assert (await store.champion_history())[-1].competitor_id == "beta"
 
 
-async def test_a_challenger_exactly_at_the_margin_does_not_take_first(store):
+async def test_a_challenger_without_per_task_results_cannot_take_first(store):
     await evaluated(store, "alpha", 70.0, (65.0, 75.0), at=10)
     await board(store)
-    await evaluated(store, "beta", 79.0, (70.0, 88.0), at=20)
-    await evaluated(store, "gamma", 90.0, None, at=30)  # no interval: nothing to prove it
-    assert order(await board(store)) == ["alpha", "gamma", "beta"]
+    await evaluated(store, "beta", 72.0, (66.0, 78.0), at=20)
+    # No tasks: nothing to pair with the champion's, so nothing to prove it.
+    await evaluated(store, "gamma", 90.0, None, at=30, task_records=[])
+    leaderboard = await board(store)
+    assert order(leaderboard) == ["alpha", "gamma", "beta"]
+    challenges = {row["competitor_id"]: row["challenge"] for row in leaderboard["data"]}
+    assert challenges["alpha"] is None
+    assert challenges["gamma"]["tasks"] == 0 and not challenges["gamma"]["crowned"]
+    assert challenges["beta"]["tasks"] == TASKS and challenges["beta"]["p_value"] > 0.05
 
 
 async def test_a_tie_keeps_the_earlier_submission(store):
@@ -247,6 +288,7 @@ async def test_rows_have_the_documented_shape(store):
         "days_at_first",
         "champion",
         "evaluation_id",
+        "challenge",
     }
     assert set(leaderboard["data"][0]["components"]) == set(WEIGHTS)
 

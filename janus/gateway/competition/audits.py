@@ -30,12 +30,12 @@ from typing import Any
 
 from aiohttp import web
 
-from janus.builtin.routers import JANUS_MODEL
 from janus.errors import JanusError
 from janus.gateway.competition.http import admin_only
 from janus.gateway.competition.leaderboard import AUDIT_SOURCE
+from janus.gateway.competition.runs import RunAccess, bench, run_options
 from janus.gateway.competition.state import COMPETITION, Competition
-from janus.gateway.keys import ADMIN_KEY
+from janus.gateway.keys import ADMIN_KEY, METERING
 from janus.server import LISTENING_URLS
 from janus.store import EvaluationRecord
 
@@ -77,9 +77,10 @@ def audit_dict(record: EvaluationRecord, verdict: dict[str, Any]) -> dict[str, A
 class Auditor:
     """Runs audits of the champion, one at a time."""
 
-    def __init__(self, competition: Competition, urls: list[str]) -> None:
+    def __init__(self, competition: Competition, urls: list[str], meter_key: bytes) -> None:
         self.competition = competition
         self.urls = urls  # where this gateway listens (filled once it does)
+        self.meter_key = meter_key  # the gateway's meters are checked with it
         self._lock = asyncio.Lock()
 
     async def audit_now(self, admin_key: str) -> dict[str, Any]:
@@ -93,8 +94,8 @@ class Auditor:
 
     async def _audit(self, admin_key: str) -> dict[str, Any]:
         config = self.competition.config.competition
-        run_benchmark, options_type, is_generated = _bench()
-        if not is_generated(config.suite):
+        tools = bench()
+        if not tools.is_generated(config.suite):
             raise JanusError(
                 f"Audits need fresh items: the ranked suite '{config.suite}' is not a "
                 "generated suite.",
@@ -105,6 +106,15 @@ class Auditor:
         champion = next((row for row in board["data"] if row["champion"]), None)
         if champion is None:
             raise JanusError("There is no champion to audit.", status=409, code="no_champion")
+        runs = await self.competition.store.list_evaluations(champion["competitor_id"])
+        if any(run.status in ("running", "cancelling") for run in runs):
+            # An announced run of the champion is under way (its paired re-run, say): a
+            # two-faced champion answers well now, so an audit would tell nothing.
+            raise JanusError(
+                "The champion is being evaluated; audit it once that run has ended.",
+                status=409,
+                code="champion_under_evaluation",
+            )
         ranked = await self.competition.store.get_evaluation(champion["evaluation_id"])
         assert ranked is not None
         target = next((url for url in self.urls if url.startswith("http")), None)
@@ -114,19 +124,17 @@ class Auditor:
                 status=409,
                 code="gateway_address_unknown",
             )
-        options = options_type(
-            target=target,
+        options = run_options(
+            tools,
+            config,
+            RunAccess(target, admin_key, self.meter_key),
+            competitor_id=champion["competitor_id"],
             suite=config.suite,
-            model=JANUS_MODEL,
-            pin=champion["competitor_id"],
             seed=secrets.randbelow(2**31),
             subset=config.audit_subset,
-            api_key=admin_key,
-            platform_key=admin_key,
-            weights=dict(config.weights),
         )
         created_at = time.time()
-        result = await run_benchmark(options)
+        result = await tools.run_benchmark(options)
         verdict = audit_verdict(result, ranked, config.audit_tolerance)
         record = EvaluationRecord(
             id="audit-" + secrets.token_hex(12),
@@ -139,6 +147,7 @@ class Auditor:
             created_at=created_at,
             source=AUDIT_SOURCE,
             weights=options.weights,
+            task_seed=options.task_seed,
         )
         store = self.competition.store
         await store.add_evaluation(record)
@@ -157,27 +166,13 @@ class Auditor:
         return audit_dict(stored, verdict)
 
 
-def _bench():
-    try:
-        from janus_bench.generated import is_generated
-        from janus_bench.runner import RunOptions, run_benchmark
-    except ImportError:
-        raise JanusError(
-            "janus-bench is not installed in this gateway (pip install janus-bench).",
-            status=501,
-            type="server_error",
-            code="bench_not_installed",
-        ) from None
-    return run_benchmark, RunOptions, is_generated
-
-
 AUDITOR = web.AppKey("auditor", Auditor)
 
 
 def setup_audits(app: web.Application) -> None:
     """The audit endpoint and, when ``audit_interval_s`` is set, the background audits."""
     app[LISTENING_URLS] = urls = []
-    app[AUDITOR] = Auditor(app[COMPETITION], urls)
+    app[AUDITOR] = Auditor(app[COMPETITION], urls, app[METERING].signing_key)
     app.router.add_post("/v1/competition/audit", audit)
     app.cleanup_ctx.append(_audit_at_random_times)
 

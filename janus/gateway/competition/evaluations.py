@@ -19,12 +19,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from janus.builtin.routers import JANUS_MODEL
 from janus.config import CompetitorId
 from janus.errors import JanusError
 from janus.gateway.competition.http import (
@@ -36,6 +36,7 @@ from janus.gateway.competition.http import (
     parse_body,
 )
 from janus.gateway.competition.leaderboard import ci_of
+from janus.gateway.competition.runs import RunAccess, bench, run_options
 from janus.gateway.competition.state import COMPETITION, Competition
 from janus.gateway.keys import ADMIN_KEY, CONFIG, METERING, POOL
 from janus.signatures import SIGNATURE_KEY, is_valid
@@ -114,7 +115,12 @@ class SubmittedResult(BaseModel):
     signature: Signature | None = None
 
 
-def evaluation_dict(record: EvaluationRecord, *, with_result: bool = False) -> dict[str, Any]:
+def evaluation_dict(
+    record: EvaluationRecord, *, with_result: bool = False, with_task_seed: bool = False
+) -> dict[str, Any]:
+    """The API's view of an evaluation. ``with_result``: the per-task results (admins and
+    the owner, after the run). ``with_task_seed``: a generated suite's secret task seed
+    (admins, after the run, to replay it); nobody else ever gets it."""
     body = {
         "id": record.id,
         "object": "evaluation",
@@ -139,6 +145,8 @@ def evaluation_dict(record: EvaluationRecord, *, with_result: bool = False) -> d
     }
     if with_result:
         body["result"] = record.result
+    if with_task_seed:
+        body["task_seed"] = record.task_seed
     return body
 
 
@@ -166,36 +174,33 @@ async def start_evaluation(request: web.Request) -> web.Response:
     wanted = await parse_body(request, EvaluationRequest)
     if request.app[POOL].get(wanted.competitor_id) is None:
         raise not_found("competitor", wanted.competitor_id, param="competitor_id")
-    try:
-        from janus_bench.runner import RunOptions, run_benchmark
-    except ImportError:
-        raise JanusError(
-            "janus-bench is not installed in this gateway (pip install janus-bench).",
-            status=501,
-            type="server_error",
-            code="bench_not_installed",
-        ) from None
+    tools = bench()
     config = request.app[CONFIG]
     suite = wanted.suite or config.competition.suite
     seed = wanted.seed if wanted.seed is not None else secrets.randbelow(2**31)
     if suite.startswith("private/"):
         await _refuse_seen_seed(competition, wanted.competitor_id, suite, seed)
-    options = RunOptions(
-        target=_own_url(request),
+    access = RunAccess(_own_url(request), request.app[ADMIN_KEY], request.app[METERING].signing_key)
+    options = run_options(
+        tools,
+        config.competition,
+        access,
+        competitor_id=wanted.competitor_id,
         suite=suite,
-        model=JANUS_MODEL,
-        pin=wanted.competitor_id,
         seed=seed,
         subset=wanted.subset,
         repeat=wanted.repeat,
-        api_key=request.app[ADMIN_KEY],
-        platform_key=request.app[ADMIN_KEY],
-        weights=dict(config.competition.weights),
-        meter_key=request.app[METERING].signing_key,
     )
+    record = await _launch(competition, options, tools.run_benchmark)
+    return web.json_response(evaluation_dict(record), status=202)
+
+
+async def _launch(competition: Competition, options: Any, run_benchmark: Any) -> EvaluationRecord:
+    """Store and start a run of ``options`` (a ``janus_bench.runner.RunOptions``); when it
+    ends, settle the board and have the champion run the same tasks if it has not."""
     record = EvaluationRecord(
         id=_new_id(),
-        competitor_id=wanted.competitor_id,
+        competitor_id=options.pin,
         status="running",
         suite_id=options.suite,
         subset=options.subset,
@@ -204,15 +209,44 @@ async def start_evaluation(request: web.Request) -> web.Response:
         created_at=time.time(),
         source="gateway",
         weights=options.weights,
-        artifact=await competition.artifact_of(wanted.competitor_id),
+        artifact=await competition.artifact_of(options.pin),
+        task_seed=options.task_seed,
     )
     await competition.store.add_evaluation(record)
+
+    async def finished() -> None:
+        await competition.leaderboard()
+        await _pair_with_champion(competition, options, record, run_benchmark)
+
     competition.runner.start(
-        record,
-        lambda progress: run_benchmark(options, progress=progress),
-        on_finished=competition.leaderboard,
+        record, lambda progress: run_benchmark(options, progress=progress), on_finished=finished
     )
-    return web.json_response(evaluation_dict(record), status=202)
+    return record
+
+
+async def _pair_with_champion(
+    competition: Competition, options: Any, record: EvaluationRecord, run_benchmark: Any
+) -> None:
+    """The crown is decided against the champion's run of the challenger's own tasks
+    (``crown``): start that run when a full run of a challenger ended and the champion has
+    none of the same suite and seeds (the public one and a generated suite's secret task
+    seed, kept in the record for this), finished or under way."""
+    finished = await competition.store.get_evaluation(record.id)
+    if finished is None or finished.status != "finished" or options.subset < 100:
+        return
+    history = await competition.store.champion_history()
+    champion = next((s.competitor_id for s in history if s.until is None), None)
+    if champion in (None, record.competitor_id) or competition.pool is None:
+        return
+    if competition.pool.get(champion) is None:
+        return
+    for run in await competition.store.list_evaluations(champion):
+        # A run under way has no suite hash yet: the seeds say which items it draws.
+        seeds = (run.suite_id, run.seed, run.task_seed)
+        same = seeds == (record.suite_id, record.seed, record.task_seed) and run.subset >= 100
+        if same and run.status in ("running", "finished"):
+            return
+    await _launch(competition, replace(options, pin=champion), run_benchmark)
 
 
 async def _refuse_seen_seed(
@@ -371,10 +405,11 @@ async def list_evaluations(request: web.Request) -> web.Response:
 async def get_evaluation(request: web.Request) -> web.Response:
     competition = request.app[COMPETITION]
     record = await _evaluation(competition, request.match_info["evaluation_id"])
-    with_result = record.status in EVALUATION_DONE and (
-        is_admin(request) or await _is_owner(request, competition, record.competitor_id)
+    done, admin = record.status in EVALUATION_DONE, is_admin(request)
+    with_result = done and (admin or await _is_owner(request, competition, record.competitor_id))
+    return web.json_response(
+        evaluation_dict(record, with_result=with_result, with_task_seed=done and admin)
     )
-    return web.json_response(evaluation_dict(record, with_result=with_result))
 
 
 async def _is_owner(request: web.Request, competition: Competition, competitor_id: str) -> bool:

@@ -12,11 +12,14 @@ signature, when the competitor runs off the platform (a URL: unmetered, and free
 after its evaluation) unless ``rank_external`` is set, or when the artifact evaluated is
 not the one that runs now. Only ranked rows can be champion or receive rewards.
 
-The margin rule (DESIGN §8): a challenger takes #1 only when the lower bound of its
-composite's confidence interval is above the champion's composite, so noise cannot flip
-the order; a challenger without an interval cannot take it. With no champion yet (or when
-the champion left the board), the best composite takes #1, ties going to the earlier
-submission. Everyone else is ordered by composite.
+A champion whose latest audit failed after the evaluation it was ranked on is taken off
+the board (``suspended``) before anything else is decided. The crown rule (``crown``),
+among the ranked rows only: a challenger takes #1 only when a paired test over the same
+tasks, against the champion's run of those tasks, says it is better at a level that shrinks
+with every attempt, so neither noise, a lucky draw, ``repeat`` nor re-running until it
+works can flip the order. With no champion yet (or when the champion left the board), the
+best composite takes #1, ties going to the earlier submission. Everyone else is ordered by
+composite.
 """
 
 from __future__ import annotations
@@ -27,10 +30,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from janus.gateway.competition.crown import CrownJudge, CrownVerdict
 from janus.store import ChampionSpell, EvaluationRecord, Store
 
 SECONDS_PER_DAY = 86400.0
 UNMETERED_EXTERNAL = "unmetered external"
+DEFAULT_CROWN_ALPHA = 0.05
 AUDIT_SOURCE = "audit"  # the ``source`` of an audit's evaluation record (audits.py)
 
 
@@ -82,11 +87,15 @@ class BoardRules:
             self.hash is None or evaluation.suite_hash == self.hash
         )
 
+    def trusted(self, evaluation: EvaluationRecord) -> bool:
+        """Run by this gateway, or imported with a trusted signer's signature."""
+        return evaluation.source != "submitted" or evaluation.signed_by in self.trusted_signers
+
     def unranked_reason(self, evaluation: EvaluationRecord, entrant: Entrant) -> str | None:
         """Why this row is listed apart; None when it is ranked."""
         if self.suite_kind == "public" and not self.allow_public_suite:
             return "public suite"
-        if evaluation.source == "submitted" and evaluation.signed_by not in self.trusted_signers:
+        if not self.trusted(evaluation):
             return "untrusted import"
         if entrant.external and not self.rank_external:
             return UNMETERED_EXTERNAL
@@ -153,19 +162,34 @@ def _same_weights(used: dict[str, float], configured: dict[str, float]) -> bool:
     )
 
 
-def choose_champion(standings: list[Standing], incumbent: str | None) -> Standing | None:
-    """Apply the margin rule among the ranked ``standings`` (in ``order_key`` order)."""
+async def choose_champion(
+    standings: list[Standing],
+    incumbent: str | None,
+    judge: CrownJudge,
+    runs: list[EvaluationRecord],
+    since: float,
+) -> tuple[Standing | None, dict[str, CrownVerdict]]:
+    """Apply the crown rule among the ranked ``standings`` (in ``order_key`` order);
+    ``runs`` every finished run of the ranked suite (oldest first), ``since`` when the
+    incumbent was crowned. Returns the champion and each challenger's verdict."""
     standings = [s for s in standings if s.ranked]
     if not standings:
-        return None
+        return None, {}
     holder = next((s for s in standings if s.competitor_id == incumbent), None)
     if holder is None:
-        return standings[0]
-    for challenger in standings:  # the best challenger that clears the margin
-        low = challenger.evaluation.ci_low
-        if challenger is not holder and low is not None and low > holder.composite:
-            return challenger
-    return holder
+        return standings[0], {}
+    verdicts = {
+        challenger.competitor_id: await judge.judge(
+            challenger.evaluation, runs, holder.competitor_id, since
+        )
+        for challenger in standings
+        if challenger is not holder
+    }
+    # The best challenger that wins its test.
+    winner = next(
+        (s for s in standings if s is not holder and verdicts[s.competitor_id].crowned), None
+    )
+    return winner or holder, verdicts
 
 
 def ranked(standings: list[Standing], champion: Standing | None) -> list[Standing]:
@@ -175,28 +199,41 @@ def ranked(standings: list[Standing], champion: Standing | None) -> list[Standin
 
 
 async def settle_champion(
-    store: Store, standings: list[Standing], now: float
-) -> tuple[Standing | None, list[ChampionSpell]]:
-    """Decide the champion, record a change in the history, and return both.
+    store: Store,
+    standings: list[Standing],
+    now: float,
+    judge: CrownJudge,
+    runs: list[EvaluationRecord],
+) -> tuple[Standing | None, list[ChampionSpell], dict[str, CrownVerdict]]:
+    """Decide the champion, record a change in the history, and return it, the history
+    and the challengers' verdicts.
 
     The store's compare-and-set makes concurrent replicas agree: whoever loses the race
     re-reads the history and decides again."""
+    verdicts: dict[str, CrownVerdict] = {}
     for _ in range(3):
         history = await store.champion_history()
-        incumbent = next((s.competitor_id for s in history if s.until is None), None)
+        spell = next((s for s in history if s.until is None), None)
+        incumbent = spell.competitor_id if spell else None
         on_board = {s.competitor_id for s in standings if s.ranked}
-        champion = choose_champion(standings, incumbent if incumbent in on_board else None)
+        champion, verdicts = await choose_champion(
+            standings,
+            incumbent if incumbent in on_board else None,
+            judge,
+            runs,
+            spell.since if spell else now,
+        )
         if champion is None or champion.competitor_id == incumbent:
             if champion is None and incumbent is not None:
                 await store.abdicate(incumbent, now)
                 continue
-            return champion, history
+            return champion, history, verdicts
         replacing = incumbent
         if incumbent is not None and incumbent not in on_board:
             await store.abdicate(incumbent, now)
             replacing = None
         await store.crown(champion.competitor_id, champion.evaluation.id, now, replacing=replacing)
-    return champion, await store.champion_history()
+    return champion, await store.champion_history(), verdicts
 
 
 def days_at_first(history: list[ChampionSpell], competitor_id: str, now: float) -> float:
@@ -206,6 +243,15 @@ def days_at_first(history: list[ChampionSpell], competitor_id: str, now: float) 
         if spell.competitor_id == competitor_id
     )
     return round(total / SECONDS_PER_DAY, 4)
+
+
+def _challenge(
+    verdict: CrownVerdict | None, standing: Standing, champion: Standing | None
+) -> dict[str, Any] | None:
+    """A challenger's last test against the champion (None for the champion itself)."""
+    if verdict is None or standing is champion:
+        return None
+    return verdict.as_dict()
 
 
 def ci_of(evaluation: EvaluationRecord) -> dict[str, float] | None:
@@ -260,19 +306,25 @@ async def build_leaderboard(
     entrants: dict[str, Entrant],
     now: float | None = None,
     audits: Iterable[EvaluationRecord] = (),
+    judge: CrownJudge | None = None,
 ) -> dict[str, Any]:
     """The ``GET /v1/leaderboard`` body (specs/competition.md), settling the champion.
 
     Ranked rows come first (``rank`` 1, 2, ...), then the rows listed apart (``rank``
-    None, ``ranked`` false, ``unranked_reason``)."""
+    None, ``ranked`` false, ``unranked_reason``). ``judge`` keeps per-task scores between
+    calls (default: a fresh one at ``DEFAULT_CROWN_ALPHA``)."""
     now = time.time() if now is None else now
-    standings = current_standings(
-        await store.full_suite_evaluations(rules.suite_id), entrants, rules
-    )
+    judge = judge or CrownJudge(store, rules.weights, DEFAULT_CROWN_ALPHA)
+    runs = [
+        e for e in await store.full_suite_evaluations(rules.suite_id) if e.competitor_id in entrants
+    ]
+    standings = current_standings(runs, entrants, rules)
+    # What the crown's paired test may pair with: runs on the pinned suite that count.
+    runs = [e for e in runs if rules.pinned(e) and rules.trusted(e)]
     audited = latest_audits(audits)
     suspended = [s for s in standings if failed_audit(s, audited.get(s.competitor_id))]
     standings = [s for s in standings if s not in suspended]
-    champion, history = await settle_champion(store, standings, now)
+    champion, history, verdicts = await settle_champion(store, standings, now, judge, runs)
     order = ranked(standings, champion)
     order += [s for s in standings if not s.ranked]
     rows = []
@@ -299,6 +351,7 @@ async def build_leaderboard(
                 "external": standing.entrant.external,
                 "artifact": evaluation.artifact,
                 "audit": audit_summary(audited.get(standing.competitor_id)),
+                "challenge": _challenge(verdicts.get(standing.competitor_id), standing, champion),
             }
         )
     return {

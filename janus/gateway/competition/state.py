@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from janus.config import Config
+from janus.gateway.competition.crown import CrownJudge
 from janus.gateway.competition.identities import image_identity, plugin_identity
 from janus.gateway.competition.leaderboard import (
     AUDIT_SOURCE,
@@ -48,6 +49,9 @@ class Competition:
         self.rewards = rewards
         self.runner = EvaluationRunner(store)
         self.pool: CompetitorPool | None = None
+        self.judge = CrownJudge(
+            store, dict(config.competition.weights), config.competition.crown_alpha
+        )
         # The ranked suite's version and hash (see ``pin_suite``) and the identities of the
         # configured subprocess competitors' plugins (see ``pin_plugins``).
         self.suite_pin: dict[str, str | None] = {"version": None, "hash": None}
@@ -137,7 +141,7 @@ class Competition:
     async def leaderboard(self) -> dict[str, Any]:
         audits = [e for e in await self.store.list_evaluations() if e.source == AUDIT_SOURCE]
         board = await build_leaderboard(
-            self.store, self.rules(), await self.entrants(), audits=audits
+            self.store, self.rules(), await self.entrants(), audits=audits, judge=self.judge
         )
         if self.pool is not None:
             # ``janus`` goes to ranked competitors only: nothing unranked is served as #1.
