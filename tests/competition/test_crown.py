@@ -16,7 +16,6 @@ import pytest
 from janus.stats import attempt_alpha, crown_test, student_t_sf, task_composites
 from tests.competition.test_leaderboard import board, evaluated, order, tasks
 
-
 ALPHA = 0.05
 REIGNS = 300
 ATTEMPTS = 20
