@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from janus_bench.composite import (
+    aggregate,
     bootstrap_ci,
     components,
     composite,
@@ -144,3 +145,17 @@ def test_compare_resamples_tasks_too():
     )
     assert five == pytest.approx(once)
     assert once[0] < once[1]
+
+
+def test_aggregate_resamples_tasks_so_imports_match_the_bench():
+    """``aggregate`` (what the gateway recomputes an import with) clusters repeats like a
+    run does: five identical repeats of each task give the interval of one."""
+    once = [{"id": f"t{n}", "repeat": 0, "scores": unit((n * 37 % 101) / 101)} for n in range(20)]
+    five = [{**record, "repeat": r} for record in once for r in range(5)]
+    assert aggregate(five, DEFAULT_WEIGHTS, 3)["ci"] == aggregate(once, DEFAULT_WEIGHTS, 3)["ci"]
+    units = [record["scores"] for record in five]
+    clustered = bootstrap_ci(units, DEFAULT_WEIGHTS, 3, clusters=[r["id"] for r in five])
+    assert aggregate(five, DEFAULT_WEIGHTS, 3)["ci"] == clustered
+    # Treated as independent units, the same answers would narrow the interval.
+    naive = bootstrap_ci(units, DEFAULT_WEIGHTS, 3)
+    assert naive["high"] - naive["low"] < clustered["high"] - clustered["low"]

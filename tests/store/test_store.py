@@ -171,6 +171,16 @@ async def test_owner_keys_signers_and_artifacts_are_kept(store: Store):
         assert (stored.signed_by, stored.artifact) == ("lab", "sha256:" + "cd" * 32)
 
 
+async def test_a_generated_runs_secret_task_seed_is_kept(store: Store):
+    """The champion's paired re-run draws the same generated items with it."""
+    await store.add_evaluation(replace(_evaluation("ev-1"), task_seed="5e" * 16))
+    await store.finish_evaluation("ev-1", status="finished", finished_at=20, result=RESULT)
+    for stored in (await store.get_evaluation("ev-1"), (await store.list_evaluations())[0]):
+        assert stored.task_seed == "5e" * 16
+    await store.add_evaluation(_evaluation("ev-2"))
+    assert (await store.get_evaluation("ev-2")).task_seed is None
+
+
 def _reward(period: str, recipient: str, amount: float, kind: str = "competitor", rank=1):
     start = {"d1": 0.0, "d2": 86400.0}[period]
     return RewardEntry(
