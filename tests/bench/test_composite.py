@@ -119,7 +119,15 @@ async def test_a_run_with_repeat_5_reports_the_interval_of_repeat_1(monkeypatch)
             for n in range(len(scores))
         ]
 
-    suite = type("S", (), {"identity": lambda self: {"id": "s", "version": "1", "hash": "h"}})()
+    suite = type(  # test double: what ``_result`` reads of a Suite
+        "S",
+        (),
+        {
+            "identity": lambda self: {"id": "s", "version": "1", "hash": "h"},
+            "kind": "public",
+            "generation": None,
+        },
+    )()
     versions = {name: type("V", (), {"version": "t"})() for name in DEFAULT_WEIGHTS}
     results = {}
     for repeat in (1, 5):
