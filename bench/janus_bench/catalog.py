@@ -40,7 +40,7 @@ class Suite:
     path: Path | None  # None for a generated suite
     corpus: Path | None
     tasks: tuple[dict[str, Any], ...]
-    # A generated suite's secret seed (never recorded) and what is recorded instead.
+    # A generated suite's secret seed (never in the result) and what is recorded instead.
     seed: str | None = None
     generation: dict[str, str] | None = None
 
