@@ -24,6 +24,9 @@ EXTRA_UNIX_SOCKETS = web.AppKey("extra_unix_sockets", list)
 CONNECTION_LIMITS = web.AppKey("connection_limits", ConnectionLimits)
 # For aiohttp's protocol: the gateway writes its own access log (janus.gateway.observability).
 _HANDLER_ARGS: dict[str, Any] = {"access_log": None}
+# An app that needs to call itself (the competition's audits) puts a list here; each
+# address it is served on is appended once it listens.
+LISTENING_URLS = web.AppKey("listening_urls", list)
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ async def listening(
         else:
             bound_host, bound_port = sock.getsockname()[:2]
             url = f"http://{_url_host(bound_host)}:{bound_port}"
+        if (urls := app.get(LISTENING_URLS)) is not None:
+            urls.append(url)
         yield Listening(runner, url)
     finally:
         await runner.cleanup()
