@@ -87,7 +87,7 @@ class Turn:
     content_events: int = 0
     text_events: int = 0  # events with content or reasoning text
     text_tokens: int = 0
-    request_id: str | None = None  # the X-Request-Id the bench sent (meters are bound to it)
+    request_id: str | None = None  # the gateway's id of the request (its meter is bound to it)
     substantive_events: int = 0  # events that brought substantive tokens
     substantive_tokens: int = 0
     # [seconds since the request, substantive tokens] per ARRIVAL_BUCKET_S bucket
@@ -218,6 +218,10 @@ class _Observer:
         return self.turn
 
 
+GATEWAY_REQUEST_ID = "X-Janus-Request-Id"
+CLIENT_ID = "X-Request-Id"
+
+
 async def stream_chat(
     session: aiohttp.ClientSession, url: str, body: dict[str, Any], headers: dict[str, str]
 ) -> Turn:
@@ -238,7 +242,10 @@ async def stream_chat(
             data, data_lines = "\n".join(data_lines), []
             now = time.monotonic()
             if data == "[DONE]":
-                return observer.finish(now)
+                turn = observer.finish(now)
+                # The gateway keys the request (and so its meter) by an id of its own.
+                turn.request_id = response.headers.get(GATEWAY_REQUEST_ID, headers.get(CLIENT_ID))
+                return turn
             try:
                 chunk = json.loads(data)
             except json.JSONDecodeError:

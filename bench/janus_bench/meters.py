@@ -1,11 +1,11 @@
 """Which ``usage.janus_metered`` the cost score may believe: those the gateway signed.
 
 A competitor writes its own answers, ``usage`` included, so a meter counts only when its
-signature checks out and it is bound to the request the bench sent (its ``X-Request-Id``)
-and to the competitor asked. The bench checks the signature itself when it holds the
-meter key (runs inside the gateway), else asks the gateway (``POST /v1/meters/verify``);
-when nobody can check, the meter is unverifiable. Anything but ``verified`` is no meter
-at all: the cost scorer's worst case.
+signature checks out and it is bound to the request the bench sent (by the gateway's id of
+it, ``X-Janus-Request-Id``) and to the competitor asked. The bench checks the signature
+itself when it holds the meter key (runs inside the gateway), else asks the gateway
+(``POST /v1/meters/verify``); when nobody can check, the meter is unverifiable. Anything
+but ``verified`` is no meter at all: the cost scorer's worst case.
 """
 
 from __future__ import annotations

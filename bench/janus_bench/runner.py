@@ -15,7 +15,6 @@ import base64
 import hashlib
 import json
 import random
-import secrets
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -432,11 +431,7 @@ class _Run:
         if task.get("tools"):
             body["tools"] = task["tools"]
         for _ in range(MAX_TOOL_ROUNDS):
-            # A request id of the gateway's own shape: the meter comes back bound to it.
-            request_id = secrets.token_hex(16)
-            headers = {**self.headers, "X-Request-Id": request_id}
-            turn = await stream_chat(self.session, self.url, body, headers)
-            turn.request_id = request_id
+            turn = await stream_chat(self.session, self.url, body, self.headers)
             turns.append(turn)
             if not (turn.tool_calls and task.get("tools")):
                 return

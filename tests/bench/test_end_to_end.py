@@ -108,7 +108,7 @@ def test_public_dev_subset_against_janus_run_with_a_baseline(tmp_path, admin_key
     result = json.loads(output.read_text())
     suite = load_suite("public/dev")
     expected = select_tasks(suite.tasks, SUBSET, seed=0)
-    assert result["suite"] == suite.identity()
+    assert result["suite"] == {**suite.identity(), "kind": "public"}
     assert sorted(t["id"] for t in result["tasks"]) == sorted(t["id"] for t in expected)
     assert {t["type"] for t in result["tasks"]} == {t["type"] for t in suite.tasks}
     answered = [t for t in result["tasks"] if t["ok"]]

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
+import time
 
 import pytest
 
+from janus.gateway.competition.http import owner_key_hash
 from janus.gateway.competition.leaderboard import BoardRules, Entrant, build_leaderboard
+from janus.store import CompetitorRecord
 from tests.competition.conftest import ADMIN_KEY, assert_openai_error, call
 from tests.competition.results import SIGNER, SIGNER_KEY, TRUSTING, bench_result, signed
 from tests.competition.test_evaluations import SUITE as PRIVATE
@@ -30,12 +34,31 @@ ON_PLATFORM = {  # a submitted image pinned by digest: it runs on the platform
 
 
 async def submit(gateway, competitor_id: str, **fields) -> str:
-    """Submit an image competitor; return its owner key."""
-    status, body = await call(
-        gateway, "POST", "/v1/competitors", json={"id": competitor_id, **ON_PLATFORM, **fields}
+    """An image competitor as an accepted submission leaves it: its record, with the hash
+    of an owner key, which is returned. (Running a submitted image and checking it is the
+    container runtime's part, tested against real Podman in tests/containers; here the
+    rules about results and ranking are under test.)"""
+    owner_key = "jown-" + secrets.token_urlsafe(32)
+    fields = {**ON_PLATFORM, **fields}
+    record = CompetitorRecord(
+        id=competitor_id,
+        name=fields["name"],
+        url=None,
+        image=fields["image"],
+        source_url=fields["source_url"],
+        license=fields["license"],
+        description="",
+        submitted_at=time.time(),
+        status="active",
+        owner_key_hash=owner_key_hash(owner_key),
     )
-    assert status == 201, body
-    return body["owner_key"]
+
+    async def accept() -> None:
+        await gateway.competition.store.add_competitor(record)
+        await gateway.competition.sync()
+
+    await asyncio.to_thread(gateway.run, accept())
+    return owner_key
 
 
 async def imported(gateway, body: dict) -> tuple[int, dict]:
