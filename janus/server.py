@@ -22,6 +22,9 @@ from janus.connections import ConnectionLimits, guarded_protocol
 EXTRA_UNIX_SOCKETS = web.AppKey("extra_unix_sockets", list)
 # An app may ask for connection hygiene on all its sockets (the gateway does).
 CONNECTION_LIMITS = web.AppKey("connection_limits", ConnectionLimits)
+# Callbacks an app registers to learn the URL it is served at, once its sockets listen
+# (the gateway's automatic evaluations have the bench call it there).
+SERVED_AT = web.AppKey("served_at", list)
 # For aiohttp's protocol: the gateway writes its own access log (janus.gateway.observability).
 _HANDLER_ARGS: dict[str, Any] = {"access_log": None}
 
@@ -73,6 +76,8 @@ async def listening(
         else:
             bound_host, bound_port = sock.getsockname()[:2]
             url = f"http://{_url_host(bound_host)}:{bound_port}"
+        for tell in app.get(SERVED_AT, ()):
+            tell(url)
         yield Listening(runner, url)
     finally:
         await runner.cleanup()
