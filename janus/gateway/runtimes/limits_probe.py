@@ -12,6 +12,7 @@ read-only (``--rootfs``), enough for ``/usr/bin/sh``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import shutil
 from dataclasses import replace
@@ -45,7 +46,9 @@ async def unenforced(
     resolved = shutil.which(binary)
     if resolved is None:
         raise PodmanMissing(f"'{binary}' is not installed (Debian package podman)")
-    key = (resolved, spec.oci_runtime, spec.user, spec.seccomp_profile or "")
+    # The profile's content, not its path: each gateway writes it into a directory of its own.
+    profile = await asyncio.get_running_loop().run_in_executor(None, _digest, spec.seccomp_profile)
+    key = (resolved, spec.oci_runtime, spec.user, profile)
     if key not in _VERDICTS:
         _VERDICTS[key] = await _probe(spec, rootfs, binary, timeout_s)
     return _VERDICTS[key]
@@ -68,6 +71,15 @@ async def _probe(spec: ContainerSpec, rootfs: Path, binary: str, timeout_s: floa
     if seen.get("pids") != str(PROBE_LIMITS.pids):
         problems.append(f"--pids-limit {PROBE_LIMITS.pids} gave {seen.get('pids', '?')!r}")
     return "; ".join(problems) or None
+
+
+def _digest(path: str | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return path
 
 
 def _prepare_rootfs(rootfs: Path) -> list[str]:
