@@ -123,11 +123,9 @@ def list_plugins(plugins: PluginManager, as_json: bool) -> None:
 
 
 def _serve(run_loop, coroutine, where: dict) -> None:
-    from janus.gateway.data_dir_lock import DataDirInUse
-
     try:
         run_loop(coroutine)
-    except (PluginError, ConfigError, DataDirInUse) as exc:
+    except (PluginError, ConfigError) as exc:  # a data_dir in use is a ConfigError too
         raise CLIError(str(exc)) from None
     except OSError as exc:
         place = where.get("unix_socket") or f"{where.get('host')}:{where.get('port')}"

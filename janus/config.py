@@ -128,6 +128,7 @@ class ContainersConfig(ContainerLimits):
 
 
 _RUNTIME_KEYS = ("image", *ContainerLimits.model_fields)
+_JAIL_KEYS = ("memory_mb", "cpus", "pids")  # a subprocess competitor's jail takes these too
 
 
 class CompetitorConfig(_Section):
@@ -140,6 +141,8 @@ class CompetitorConfig(_Section):
     url: str | None = None
     plugin: str | None = None
     image: str | None = Field(None, min_length=1, max_length=500)
+    # Limits of a subprocess competitor's jail or a container (all its processes together);
+    # unset: the runtime's defaults ([containers], or SUBPROCESS_LIMITS).
     memory_mb: int | None = Field(None, ge=32)
     cpus: float | None = Field(None, gt=0, le=256)
     pids: int | None = Field(None, ge=16)
@@ -150,10 +153,6 @@ class CompetitorConfig(_Section):
     # Variables of the gateway's environment a subprocess competitor may see: names, or
     # prefixes ending in "_". A name that looks like a credential never passes.
     pass_env: list[str] = Field(default_factory=list)
-    # The jail's limits for a subprocess competitor: all its processes together.
-    memory_mb: int = Field(2048, ge=128)
-    processes: int = Field(256, ge=8)
-    cpus: float = Field(1.0, gt=0)
     # An optional subprocess competitor whose plugin is not installed is left out with a
     # warning instead of stopping start-up (the embedded default lists the baselines so).
     optional: bool = False
@@ -183,7 +182,9 @@ class CompetitorConfig(_Section):
         if self.kind == "subprocess" and self.url:
             raise _FieldError("url", "not allowed for a subprocess competitor (it gets a socket)")
         if self.kind in ("external", "subprocess"):
-            if given := [key for key in _RUNTIME_KEYS if getattr(self, key) is not None]:
+            allowed = _JAIL_KEYS if self.kind == "subprocess" else ()
+            keys = [key for key in _RUNTIME_KEYS if key not in allowed]
+            if given := [key for key in keys if getattr(self, key) is not None]:
                 raise _FieldError(given[0], f"only for a container competitor, not {self.kind}")
         else:
             if not self.image:
@@ -296,6 +297,27 @@ DEFAULT_WEIGHTS = {
 }
 
 
+class TrustedSigner(_Section):
+    """Someone whose imported results may be ranked: a name, and the environment variable
+    that holds the key (shared with the signer) their results are signed with."""
+
+    name: CompetitorId
+    key_env: str = Field(min_length=1)
+
+
+class RewardsConfig(_Section):
+    """Which reward policy turns the leaderboard history into the reward ledger, and one
+    settings table per policy (validated by the policy's own ``Settings`` model)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    enabled: bool = True
+    policy: str = "winner-takes-most"
+
+    def settings_for(self, name: str) -> dict[str, Any]:
+        table = (self.model_extra or {}).get(name, {})
+        return table if isinstance(table, dict) else {"": table}
+
+
 class CompetitionConfig(_Section):
     # Which accepted submissions get an evaluation on the canonical suite at once (one at
     # a time per gateway), and on which share of its tasks.
@@ -306,8 +328,41 @@ class CompetitionConfig(_Section):
     # (mode 0600), so a bench on the same machine finds it without configuration.
     admin_key_env: str = "JANUS_ADMIN_KEY"
     # The canonical suite: the leaderboard ranks evaluations on its current version only.
-    suite: str = "public/dev"
+    # ``generated/v1``: items written for every evaluation from a secret seed, so no
+    # answer can be known in advance (specs/bench-tasks.md §7).
+    suite: str = "generated/v1"
+    # The ranked suite's version and content hash, pinned: evaluations of anything else
+    # are listed but never ranked. Unset: what the installed janus-bench has for ``suite``.
+    suite_version: str | None = None
+    suite_hash: str | None = None
+    # A public suite's answers ship with janus-bench: ranking on one needs this (rows are
+    # then flagged with ``suite_kind: "public"``).
+    allow_public_suite: bool = False
+    # URL competitors run off the platform (unmetered, changeable after evaluation): they
+    # are listed apart and never crowned unless this is set.
+    rank_external: bool = False
+    # Signers whose imported results (``POST /v1/evaluations/results``) may be ranked.
+    trusted_signers: list[TrustedSigner] = Field(default_factory=list)
+    rewards: RewardsConfig = Field(default_factory=RewardsConfig)
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # Post-crowning audits (specs/competition.md): the mean seconds between audits of the
+    # champion, at random times; 0 turns the background audits off
+    # (``POST /v1/competition/audit`` still runs one).
+    audit_interval_s: float = Field(0.0, ge=0)
+    # The share of the suite's items (percent, at least one of each type) an audit uses.
+    audit_subset: float = Field(40.0, gt=0, lt=100)
+    # Composite points an audit may fall short of the ranked interval without failing:
+    # speed and streaming vary with the evaluating machine's load, not only the champion.
+    audit_tolerance: float = Field(10.0, ge=0, le=100)
+    # The crown's paired test: the false-crown probability an equal challenger may have
+    # over all its attempts against one champion (spent as alpha·6/(π²k²) on attempt k).
+    crown_alpha: float = Field(0.05, gt=0, lt=0.5)
+    # Each task's budget in an evaluation (recorded with every task's result).
+    task_timeout_s: float = Field(120.0, gt=0, le=3600)
+    # A run is flagged ``overloaded`` when the evaluator's 1-minute load average per core
+    # or its event loop's lag went above these during the run.
+    overload_load_per_core: float = Field(2.0, gt=0)
+    overload_loop_lag_s: float = Field(0.5, gt=0)
 
     @field_validator("weights")
     @classmethod
@@ -320,6 +375,14 @@ class CompetitionConfig(_Section):
         if not sum(weights.values()) > 0:
             raise ValueError("at least one weight must be positive")
         return weights
+
+    @field_validator("trusted_signers")
+    @classmethod
+    def _unique_signers(cls, signers: list[TrustedSigner]) -> list[TrustedSigner]:
+        names = [signer.name for signer in signers]
+        if repeated := sorted({name for name in names if names.count(name) > 1}):
+            raise ValueError(f"lists {', '.join(repeated)} more than once")
+        return signers
 
 
 class WebConfig(_Section):

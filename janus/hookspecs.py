@@ -44,6 +44,25 @@ def register_scorers(register):
 
 
 @hookspec
+def register_reward_policies(register):
+    """Register reward policies: ``register(name, policy)``; see
+    ``janus.interfaces.RewardPolicy`` (built-in: ``winner-takes-most``). The one named by
+    ``[competition.rewards] policy`` turns each period of the leaderboard's history into
+    payouts in the reward ledger (``GET /v1/rewards``)."""
+
+
+@hookspec
+def register_task_generators(register):
+    """Register benchmark task generators: ``register(name, generator)``.
+
+    A generator (``janus_bench.generators.TaskGenerator``) has a task ``type``, a
+    ``version`` and ``generate(rng, count)`` returning new task objects whose answers it
+    computed (specs/bench-tasks.md §7). Generated suites such as ``generated/v1`` draw
+    their items from generators by name, with a fresh secret seed for every run.
+    """
+
+
+@hookspec
 def register_components(register):
     """Register marketplace components: ``register(component_id, component)``.
 

@@ -141,6 +141,50 @@ class Scorer(Protocol):
     def score(self, observation: dict[str, Any]) -> Score: ...
 
 
+# Reward policies -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RewardStanding:
+    """A ranked competitor at the end of a period."""
+
+    competitor_id: str
+    rank: int  # 1: the champion
+    composite: float
+    # Consecutive periods (this one included) this competitor has ended at #1; 0 below #1.
+    periods_at_first: int
+
+
+@dataclass(frozen=True)
+class RewardPeriod:
+    """One closed period of the leaderboard's history, as a reward policy sees it."""
+
+    label: str  # "2026-12-03" for a daily period
+    start: float
+    end: float
+    standings: tuple[RewardStanding, ...]  # ranked rows at ``end``, champion first
+    component_calls: Mapping[str, int]  # successful marketplace calls in the period
+
+
+@dataclass(frozen=True)
+class Payout:
+    recipient_kind: Literal["competitor", "component"]
+    recipient_id: str
+    amount: float
+    rank: int | None = None
+    basis: Mapping[str, Any] = field(default_factory=dict)  # why: shown in the ledger
+
+
+@runtime_checkable
+class RewardPolicy(Protocol):
+    """Turns one closed period into payouts. Must be a pure function of its inputs: the
+    ledger is computed once per period and stored, and anyone may recompute it."""
+
+    Settings: type[BaseModel]  # its ``[competition.rewards.<name>]`` table
+
+    def payouts(self, period: RewardPeriod, settings: Any) -> list[Payout]: ...
+
+
 # Marketplace components ------------------------------------------------------------------
 
 # Semantic Versioning 2.0.0: MAJOR.MINOR.PATCH, optional -pre-release and +build metadata.

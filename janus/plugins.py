@@ -24,6 +24,7 @@ ENTRY_POINT_GROUP = "janus"
 
 BUILTIN_PLUGINS = (
     "janus.builtin.routers",
+    "janus.builtin.rewards",
     "janus.platform.inference.local",
     "janus.platform.inference.upstream",
     "janus.platform.search.local",

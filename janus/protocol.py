@@ -14,6 +14,11 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 
 from janus.errors import invalid_request
 
+# Admin-only request header: route this request to the named competitor whatever its
+# ``model`` says. The gateway's evaluations and audits use it so that their bodies carry
+# ``model: "janus"`` like a user's; competitors never receive client headers.
+PIN_HEADER = "X-Janus-Competitor"
+
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
 
 

@@ -22,11 +22,11 @@ from janus.connections import ConnectionLimits, guarded_protocol
 EXTRA_UNIX_SOCKETS = web.AppKey("extra_unix_sockets", list)
 # An app may ask for connection hygiene on all its sockets (the gateway does).
 CONNECTION_LIMITS = web.AppKey("connection_limits", ConnectionLimits)
-# Callbacks an app registers to learn the URL it is served at, once its sockets listen
-# (the gateway's automatic evaluations have the bench call it there).
-SERVED_AT = web.AppKey("served_at", list)
 # For aiohttp's protocol: the gateway writes its own access log (janus.gateway.observability).
 _HANDLER_ARGS: dict[str, Any] = {"access_log": None}
+# An app that needs to call itself (the competition's audits, its automatic evaluations)
+# puts a list here; each address it is served on is appended once it listens.
+LISTENING_URLS = web.AppKey("listening_urls", list)
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,8 @@ async def listening(
         else:
             bound_host, bound_port = sock.getsockname()[:2]
             url = f"http://{_url_host(bound_host)}:{bound_port}"
-        for tell in app.get(SERVED_AT, ()):
-            tell(url)
+        if (urls := app.get(LISTENING_URLS)) is not None:
+            urls.append(url)
         yield Listening(runner, url)
     finally:
         await runner.cleanup()

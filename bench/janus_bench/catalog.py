@@ -2,7 +2,9 @@
 
 Public suites ship inside the package; the private test suite is a directory the operator
 points at (``--private-path`` or ``$JANUS_BENCH_PRIVATE``) and is never shipped, so a run
-asked for it refuses to start when it is missing instead of scoring nothing.
+asked for it refuses to start when it is missing instead of scoring nothing. Generated
+suites (``janus_bench.generated``) exist nowhere: their items are written for each run
+from a secret seed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from janus_bench.generated import GENERATED_SUITES, is_generated, load_generators, new_seed
 
 PUBLIC_SUITES = ("public/train", "public/dev")
 PRIVATE_SUITE = "private/test"
@@ -33,13 +37,23 @@ class Suite:
     version: str
     description: str
     hash: str
-    path: Path
+    path: Path | None  # None for a generated suite
     corpus: Path | None
     tasks: tuple[dict[str, Any], ...]
+    # A generated suite's secret seed (never in the result) and what is recorded instead.
+    seed: str | None = None
+    generation: dict[str, str] | None = None
 
     def identity(self) -> dict[str, str]:
         """What every result records about the suite it came from."""
         return {"id": self.id, "version": self.version, "hash": self.hash}
+
+    @property
+    def kind(self) -> str:
+        """``generated``, ``private`` or ``public``: what a leaderboard row says it came from."""
+        if self.generation is not None:
+            return "generated"
+        return "private" if self.id == PRIVATE_SUITE else "public"
 
 
 def package_dir() -> Path:
@@ -68,7 +82,7 @@ def suite_dir(suite_id: str, private_path: str | None = None) -> Path:
                 "refusing to run a suite that is not there"
             )
         return path
-    known = ", ".join((*PUBLIC_SUITES, PRIVATE_SUITE))
+    known = ", ".join((*PUBLIC_SUITES, PRIVATE_SUITE, *GENERATED_SUITES))
     raise SuiteError(f"unknown suite '{suite_id}' (known: {known})")
 
 
@@ -91,7 +105,11 @@ def suite_hash(suite_toml: bytes, tasks_jsonl: bytes, corpus: Path | None) -> st
     return "sha256:" + digest.hexdigest()
 
 
-def load_suite(suite_id: str, private_path: str | None = None) -> Suite:
+def load_suite(suite_id: str, private_path: str | None = None, seed: str | None = None) -> Suite:
+    """Read a stored suite, or generate a generated one for ``seed`` (a fresh secret
+    seed when None)."""
+    if is_generated(suite_id):
+        return _generated_suite(suite_id, seed if seed is not None else new_seed())
     path = suite_dir(suite_id, private_path)
     try:
         suite_toml = (path / SUITE_FILE).read_bytes()
@@ -114,6 +132,29 @@ def load_suite(suite_id: str, private_path: str | None = None) -> Suite:
         path=path,
         corpus=corpus,
         tasks=tasks,
+    )
+
+
+def _generated_suite(suite_id: str, seed: str) -> Suite:
+    from janus_bench.generated import generate_tasks, mix_hash, seed_digest, tasks_hash
+
+    generators = load_generators()
+    if missing := sorted(set(GENERATED_SUITES[suite_id]) - set(generators)):
+        raise SuiteError(f"{suite_id}: no task generator registered for {', '.join(missing)}")
+    try:
+        tasks = generate_tasks(suite_id, seed, generators)
+    except ValueError as exc:
+        raise SuiteError(f"{suite_id}: a generator failed: {exc}") from None
+    return Suite(
+        id=suite_id,
+        version=suite_id.rpartition("/")[2].removeprefix("v"),
+        description="items generated for this run from a secret seed",
+        hash=mix_hash(suite_id, generators),
+        path=None,
+        corpus=None,
+        tasks=tasks,
+        seed=seed,
+        generation={"seed_sha256": seed_digest(seed), "tasks_sha256": tasks_hash(tasks)},
     )
 
 
@@ -141,7 +182,7 @@ def _parse_tasks(source: Path, data: bytes) -> tuple[dict[str, Any], ...]:
 def available_suites(private_path: str | None = None) -> list[dict[str, Any]]:
     """Every suite this installation can run, for ``janus-bench list-suites``."""
     listed = []
-    for suite_id in (*PUBLIC_SUITES, PRIVATE_SUITE):
+    for suite_id in (*PUBLIC_SUITES, PRIVATE_SUITE, *GENERATED_SUITES):
         try:
             suite = load_suite(suite_id, private_path)
         except SuiteError as exc:

@@ -81,6 +81,53 @@ def final_answer(text: str) -> str:
     return text[matches[-1].end() :].strip()
 
 
+# Where a concluding line states its result: after the last of these (``= 42``, ``Total:
+# 42``, ``the answer is 42``), so the working that precedes it on the line does not count.
+_CONCLUSION_MARKER = re.compile(r"=|:|\b(?:is|are|equals|comes to|makes)\b", re.IGNORECASE)
+_EMPHASIS = re.compile(r"^[\s>*_#`-]+|[\s*_`]+$")
+ANSWER_FROM = ("label", "conclusion")
+
+
+def conclusion(text: str) -> str:
+    """The answer as a user reads it, with no convention asked of the writer: the text
+    after an ``ANSWER:`` label if there is one, else the last non-empty line, without
+    Markdown emphasis or list and quote markers."""
+    if _ANSWER_LINE.search(text):
+        return final_answer(text)
+    lines = [line for line in text.splitlines() if _EMPHASIS.sub("", line)]
+    return _EMPHASIS.sub("", lines[-1]) if lines else ""
+
+
+def _stated(line: str) -> str:
+    """What ``line`` states, after its last marker (the whole line when it has none)."""
+    parts = _CONCLUSION_MARKER.split(line)
+    tail = parts[-1].strip()
+    return tail if tail else line
+
+
+def _answer_text(check: dict, text: str) -> str:
+    """The part of the answer a short-answer check judges (``answer_from``)."""
+    if check.get("answer_from", "label") == "conclusion":
+        return conclusion(text)
+    return final_answer(text)
+
+
+def mentioned(text: str, candidates: list[str]) -> set[str]:
+    """The normalised ``candidates`` that ``text`` names as whole words, longest first (a
+    span counted for ``top left`` is not counted again for ``left``)."""
+    words = normalise(text).split()
+    found: set[str] = set()
+    for candidate in sorted({normalise(c) for c in candidates}, key=len, reverse=True):
+        wanted = candidate.split()
+        if not wanted:
+            continue
+        for start in range(len(words) - len(wanted) + 1):
+            if words[start : start + len(wanted)] == wanted:
+                found.add(candidate)
+                words[start : start + len(wanted)] = [""] * len(wanted)
+    return found
+
+
 _ARTICLES = frozenset({"a", "an", "the"})
 # Numbers keep their sign and decimal point; any other punctuation or symbol separates words.
 _NORMALISE_TOKEN = re.compile(r"(?<!\w)(-?\d+(?:\.\d+)*)|(['\u2019])|([^\w\s]|_)")
@@ -154,18 +201,34 @@ def _one_source(check: dict, path: str, key: str) -> None:
         raise ValueError(f"{path}: needs exactly one of {key} and from_image")
 
 
+def _validate_answer_from(check: dict, path: str) -> None:
+    if check.get("answer_from", "label") not in ANSWER_FROM:
+        raise ValueError(f"{path}.answer_from: must be one of {', '.join(ANSWER_FROM)}")
+
+
 def _validate_exact(check: dict, path: str) -> None:
-    _fields(check, path, {}, {"answer": str, "from_image": str})
+    _fields(check, path, {}, {"answer": str, "from_image": str, "answer_from": str})
+    _validate_answer_from(check, path)
     _one_source(check, path, "answer")
     if "answer" in check and not check["answer"].strip():
         raise ValueError(f"{path}.answer: must not be empty")
 
 
 def _validate_normalised(check: dict, path: str) -> None:
-    _fields(check, path, {}, {"answers": list, "from_image": str})
+    optional = {"answers": list, "from_image": str, "answer_from": str, "candidates": list}
+    _fields(check, path, {}, optional)
     _one_source(check, path, "answers")
+    _validate_answer_from(check, path)
+    if "candidates" in check:
+        _string_list(check["candidates"], f"{path}.candidates")
+        if check.get("answer_from") != "conclusion":
+            raise ValueError(f"{path}.candidates: only with answer_from 'conclusion'")
     if "answers" not in check:
         return
+    if "candidates" in check and not {normalise(a) for a in check["answers"]} <= {
+        normalise(c) for c in check["candidates"]
+    }:
+        raise ValueError(f"{path}.candidates: must include every accepted answer")
     _string_list(check["answers"], f"{path}.answers")
     for index, item in enumerate(check["answers"]):
         if not normalise(item):
@@ -173,9 +236,16 @@ def _validate_normalised(check: dict, path: str) -> None:
 
 
 def _validate_numeric(check: dict, path: str) -> None:
-    optional = {"value": float, "from_image": str, "tolerance": float, "relative": bool}
+    optional = {
+        "value": float,
+        "from_image": str,
+        "tolerance": float,
+        "relative": bool,
+        "answer_from": str,
+    }
     _fields(check, path, {}, optional)
     _one_source(check, path, "value")
+    _validate_answer_from(check, path)
     if "value" in check and not math.isfinite(check["value"]):
         raise ValueError(f"{path}.value: must be finite")
     if not 0 <= check.get("tolerance", 0) < math.inf:
@@ -256,7 +326,9 @@ def _validate_artifact(check: dict, path: str) -> None:
 
 
 def _validate_length(check: dict, path: str) -> None:
-    _fields(check, path, {}, {"min_words": int, "max_words": int})
+    _fields(check, path, {}, {"min_words": int, "max_words": int, "novel_share": float})
+    if not 0 <= check.get("novel_share", DEFAULT_NOVEL_SHARE) <= 1:
+        raise ValueError(f"{path}.novel_share: must be between 0 and 1")
     low, high = check.get("min_words"), check.get("max_words")
     if low is None and high is None:
         raise ValueError(f"{path}: needs min_words or max_words")
@@ -330,6 +402,13 @@ def validate_check(check: dict, path: str = "check") -> None:
 # --- evaluation ----------------------------------------------------------------------
 
 DEFAULT_CODE_TIMEOUT_S = 10.0
+# A long-form answer's own words (``novel_words``): at least this share of ``min_words``
+# must be words the prompt does not contain, each word counted at most NOVEL_REPEATS times,
+# and each section under a heading needs SECTION_NOVEL_WORDS of them. Calibrated on the
+# public references (the most formulaic, a 13-times table, has 0.3).
+DEFAULT_NOVEL_SHARE = 0.25
+NOVEL_REPEATS = 3
+SECTION_NOVEL_WORDS = 10
 DEFAULT_NUMERIC_TOLERANCE = 1e-6
 _SHOWN_CHARS = 200
 
@@ -348,21 +427,35 @@ def _expected(check: dict, key: str, context: CheckContext) -> Any:
 
 
 async def _exact(check: dict, answer: Answer, context: CheckContext) -> Score:
-    got = final_answer(answer.text)
-    matched = got == str(_expected(check, "answer", context)).strip()
+    expected = str(_expected(check, "answer", context)).strip()
+    got = _answer_text(check, answer.text)
+    matched = got == expected or (
+        check.get("answer_from") == "conclusion" and _stated(got) == expected
+    )
     return _score(matched, "exact", "" if matched else "not the expected answer")
 
 
 async def _normalised(check: dict, answer: Answer, context: CheckContext) -> Score:
     accepted = _expected(check, "answers", context)
     accepted = [accepted] if isinstance(accepted, str | int | float) else accepted
-    matched = normalise(final_answer(answer.text)) in {normalise(str(a)) for a in accepted}
+    accepted = {normalise(str(a)) for a in accepted}
+    got = _answer_text(check, answer.text)
+    if "candidates" in check:
+        # Naming every candidate must not pass: all named ones must be accepted.
+        named = mentioned(got, [*check["candidates"], *accepted])
+        matched = bool(named) and named <= accepted
+    else:
+        matched = normalise(got) in accepted or (
+            check.get("answer_from") == "conclusion" and normalise(_stated(got)) in accepted
+        )
     return _score(matched, "normalised", "" if matched else "no accepted answer matches")
 
 
 async def _numeric(check: dict, answer: Answer, context: CheckContext) -> Score:
     expected = float(_expected(check, "value", context))
-    found = numbers_in(final_answer(answer.text))
+    found = numbers_in(_answer_text(check, answer.text))
+    if len(found) > 1 and check.get("answer_from") == "conclusion":
+        found = numbers_in(_stated(_answer_text(check, answer.text)))
     if len(found) != 1:
         return _score(False, "numeric", f"the final answer has {len(found)} numbers, not 1")
     tolerance = check.get("tolerance", DEFAULT_NUMERIC_TOLERANCE)
@@ -523,15 +616,57 @@ async def _artifact(check: dict, answer: Answer, context: CheckContext) -> Score
     return _score(best[0], "artifact", artifact=best[1], content=_part(best[2]))
 
 
+_WORDS = re.compile(r"\w+(?:['\u2019-]\w+)*")
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t].*$", re.MULTILINE)
+
+
 def _word_count(text: str) -> int:
-    return len(re.findall(r"\w+(?:['\u2019-]\w+)*", text))
+    return len(_WORDS.findall(text))
+
+
+def novel_words(text: str, prompt: str) -> int:
+    """Words of ``text`` that the prompt does not contain, each distinct word counted at most
+    ``NOVEL_REPEATS`` times: what an answer adds beyond parroting the prompt or repeating
+    itself."""
+    known = {word.casefold() for word in _WORDS.findall(prompt)}
+    seen: dict[str, int] = {}
+    for word in _WORDS.findall(text):
+        key = word.casefold()
+        if key not in known:
+            seen[key] = seen.get(key, 0) + 1
+    return sum(min(count, NOVEL_REPEATS) for count in seen.values())
+
+
+def _sections(text: str) -> list[str]:
+    """The bodies under each Markdown heading (none if the text has no heading)."""
+    return _HEADING.split(text)[1:]
 
 
 async def _length(check: dict, answer: Answer, context: CheckContext) -> Score:
+    """Word count in range; with ``min_words``, the words must also be the answer's own
+    (``novel_words``): a share of ``min_words`` beyond the prompt's vocabulary, and every
+    heading's section some of them, so headings parroted from the prompt and padded with
+    its words do not pass."""
     words = _word_count(answer.text)
     low, high = check.get("min_words", 0), check.get("max_words")
-    ok = words >= low and (high is None or words <= high)
-    return _score(ok, "length", "" if ok else "word count out of range", words=words)
+    if not (words >= low and (high is None or words <= high)):
+        return _score(False, "length", "word count out of range", words=words)
+    if not low:
+        return _score(True, "length", words=words)
+    novel = novel_words(answer.text, context.question)
+    needed = math.ceil(check.get("novel_share", DEFAULT_NOVEL_SHARE) * low)
+    if novel < needed:
+        reason = "too few words beyond the prompt's own (padding or repetition)"
+        return _score(False, "length", reason, words=words, novel_words=novel)
+    thin = [
+        number
+        for number, body in enumerate(_sections(answer.text), start=1)
+        if novel_words(body, context.question) < SECTION_NOVEL_WORDS
+    ]
+    if thin and needed:
+        reason = f"section(s) {', '.join(map(str, thin))} hold almost nothing of their own"
+        return _score(False, "length", reason, words=words, novel_words=novel)
+    return _score(True, "length", words=words, novel_words=novel)
 
 
 async def _contains(check: dict, answer: Answer, context: CheckContext) -> Score:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 
 import click
@@ -16,13 +17,14 @@ from janus.cli import CLIError
 from janus.config import DEFAULT_WEIGHTS
 from janus_bench import __version__
 from janus_bench.catalog import PRIVATE_ENV, available_suites
+from janus_bench.generated import GENERATED_SUITES
 from janus_bench.progress import ProgressBar
 from janus_bench.report import ResultError, compare, comparison_table, load_result, summary
 from janus_bench.runner import RunError, RunOptions, run_benchmark
 from janus_bench.sandbox import find_platform_key
-from janus_bench.submit import SubmitError, submit_result
+from janus_bench.submit import SIGNING_KEY_ENV, SubmitError, submit_result
 
-SUITES = ("public/dev", "public/train", "private/test")
+SUITES = ("public/dev", "public/train", "private/test", *GENERATED_SUITES)
 
 
 @click.group()
@@ -52,6 +54,11 @@ def _weights(values: tuple[str, ...]) -> dict[str, float] | None:
 @click.option("--suite", type=click.Choice(SUITES), default="public/dev", show_default=True)
 @click.option("--model", default="janus", show_default=True, help="Model id to ask for.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--task-seed",
+    metavar="SECRET",
+    help="A generated suite's secret seed, to repeat its items (default: a fresh one).",
+)
 @click.option(
     "--subset",
     type=click.FloatRange(0, 100, min_open=True),
@@ -98,12 +105,43 @@ def _weights(values: tuple[str, ...]) -> dict[str, float] | None:
     metavar="COMPONENT=N",
     help="Override one weight (repeatable).",
 )
+@click.option(
+    "--meter-verify-url",
+    metavar="URL",
+    help="Gateway that checks usage.janus_metered signatures (default: the target).",
+)
 @click.option("--submit", is_flag=True, help="POST the result to the target's competition.")
 @click.option("--competitor", metavar="ID", help="Whose result --submit records.")
-def run(output: Path | None, submit: bool, competitor: str | None, weights, **options) -> None:
+@click.option(
+    "--signer",
+    metavar="NAME",
+    help="Sign the submitted result as this trusted signer (its key in --signing-key-env).",
+)
+@click.option(
+    "--signing-key-env",
+    metavar="VAR",
+    default=SIGNING_KEY_ENV,
+    show_default=True,
+    help="Environment variable holding the signer's key.",
+)
+def run(
+    output: Path | None,
+    submit: bool,
+    competitor: str | None,
+    signer: str | None,
+    signing_key_env: str,
+    weights,
+    **options,
+) -> None:
     """Run a suite against --target and write the JSON result."""
     if submit and not competitor:
         raise CLIError("--submit needs --competitor ID")
+    signing = None
+    if signer:
+        signing_key = os.environ.get(signing_key_env, "")
+        if not signing_key:
+            raise CLIError(f"--signer needs the signer's key in ${signing_key_env}")
+        signing = (signer, signing_key.encode())
     run_options = RunOptions(**options, weights=_weights(weights))
     try:
         result = asyncio.run(run_benchmark(run_options, ProgressBar()))
@@ -121,7 +159,9 @@ def run(output: Path | None, submit: bool, competitor: str | None, weights, **op
         if not key:
             raise CLIError("--submit needs the admin key (--platform-key or $JANUS_ADMIN_KEY)")
         try:
-            answer = asyncio.run(submit_result(run_options.target, key, result, competitor))
+            answer = asyncio.run(
+                submit_result(run_options.target, key, result, competitor, signing)
+            )
         except SubmitError as exc:
             raise CLIError(f"submitting failed (the result is in {path}): {exc}") from None
         click.echo(f"submitted for {competitor}: {json.dumps(answer)[:200]}")

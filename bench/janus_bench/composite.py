@@ -1,39 +1,35 @@
 """From per-task scores to components, the composite and its confidence interval.
 
 A component is the mean of its per-task scores over every (task, repeat) it applies to;
-the composite is the weighted mean of the components present, times 100. The 95% interval is
-a percentile bootstrap over (task, repeat) units, seeded, so the same run always reports
-the same interval.
+the composite is the weighted mean of the components present, times 100 (both in
+``janus.stats``, which the competition shares). The 95% interval is a percentile bootstrap
+that resamples *tasks*: the repeats of one task are one cluster, drawn together, because
+running the same item again is not a new item (a deterministic competitor's ``repeat: 5``
+must not shrink its interval). Seeded, so the same run always reports the same interval.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 
-TaskScores = Mapping[str, float | None]  # component -> score, None where it does not apply
+from janus.stats import TaskScores, components, composite
+
+__all__ = ["TaskScores", "aggregate", "bootstrap_ci", "components", "composite", "delta_ci"]
 
 CI_LEVEL = 0.95
 BOOTSTRAP_SAMPLES = 1000
 
 
-def components(units: Sequence[TaskScores], names: Sequence[str]) -> dict[str, float | None]:
-    """Each component's mean over the units it applies to (None if it applies to none)."""
-    result: dict[str, float | None] = {}
-    for name in names:
-        values = [unit[name] for unit in units if unit.get(name) is not None]
-        result[name] = sum(values) / len(values) if values else None
-    return result
-
-
-def composite(values: Mapping[str, float | None], weights: Mapping[str, float]) -> float:
-    """Weighted mean (times 100) of the components present: a component no task exercised (a
-    subset without images, say) is left out and the others' weights keep their ratios."""
-    present = {name: weight for name, weight in weights.items() if values.get(name) is not None}
-    total = sum(present.values())
-    if total <= 0:
-        return 0.0
-    return 100.0 * sum(weight * values[name] for name, weight in present.items()) / total
+def clustered(units: Sequence[TaskScores], keys: Sequence[Hashable] | None) -> list[list]:
+    """The units grouped by key (task id), in first-seen order; one group per unit
+    without keys."""
+    if keys is None:
+        return [[unit] for unit in units]
+    groups: dict[Hashable, list] = {}
+    for unit, key in zip(units, keys, strict=True):
+        groups.setdefault(key, []).append(unit)
+    return list(groups.values())
 
 
 def bootstrap_ci(
@@ -42,16 +38,20 @@ def bootstrap_ci(
     seed: int,
     samples: int = BOOTSTRAP_SAMPLES,
     level: float = CI_LEVEL,
+    clusters: Sequence[Hashable] | None = None,
 ) -> dict | None:
-    """Percentile interval of the composite over resampled units; None below 2 units."""
-    if len(units) < 2:
+    """Percentile interval of the composite over resampled clusters (``clusters[i]`` is
+    unit i's task id: its repeats are drawn together); None below 2 clusters."""
+    groups = clustered(units, clusters)
+    if len(groups) < 2:
         return None
     rng = random.Random(f"janus-bench-ci:{seed}")
     names = list(weights)
-    estimates = sorted(
-        composite(components(rng.choices(units, k=len(units)), names), weights)
-        for _ in range(samples)
-    )
+
+    def resampled() -> list:
+        return [unit for group in rng.choices(groups, k=len(groups)) for unit in group]
+
+    estimates = sorted(composite(components(resampled(), names), weights) for _ in range(samples))
     tail = (1 - level) / 2
     low = estimates[int(tail * samples)]
     high = estimates[min(samples - 1, int((1 - tail) * samples))]
@@ -60,7 +60,21 @@ def bootstrap_ci(
         "high": round(high, 3),
         "level": level,
         "method": "bootstrap",
+        "resampled": "tasks",
         "samples": samples,
+    }
+
+
+def aggregate(records: Sequence[Mapping], weights: Mapping[str, float], seed: int) -> dict:
+    """Components, composite and interval from per-task ``records`` (their ``scores``):
+    what a run reports and what the gateway recomputes from an imported result instead of
+    trusting its aggregates."""
+    units = [record["scores"] for record in records]
+    values = components(units, list(weights))
+    return {
+        "components": {k: None if v is None else round(v, 6) for k, v in values.items()},
+        "composite": round(composite(values, weights), 3),
+        "ci": bootstrap_ci(units, weights, seed, clusters=[record["id"] for record in records]),
     }
 
 
@@ -72,23 +86,32 @@ def delta_ci(
     paired: bool,
     samples: int = BOOTSTRAP_SAMPLES,
     level: float = CI_LEVEL,
+    clusters: tuple[Sequence[Hashable], Sequence[Hashable]] | None = None,
 ) -> tuple[float, float] | None:
-    """Percentile interval of ``statistic(after) - statistic(before)``.
+    """Percentile interval of ``statistic(after) - statistic(before)``, resampling
+    clusters (``clusters``: each side's task id per unit; default one unit each).
 
-    Paired (the same units in the same order, e.g. two runs of one suite and seed): the
+    Paired (the same clusters in the same order, e.g. two runs of one suite and seed): the
     same resampled indices for both, which cancels the tasks' own difficulty. Otherwise
     each side is resampled on its own.
     """
-    if len(before) < 2 or len(after) < 2:
+    a_groups = clustered(before, clusters[0] if clusters else None)
+    b_groups = clustered(after, clusters[1] if clusters else None)
+    if len(a_groups) < 2 or len(b_groups) < 2:
         return None
     rng = random.Random(f"janus-bench-delta:{seed}")
+
+    def flat(groups: list[list]) -> list:
+        return [unit for group in groups for unit in group]
+
     deltas = []
     for _ in range(samples):
         if paired:
-            picks = [rng.randrange(len(before)) for _ in before]
-            a, b = [before[i] for i in picks], [after[i] for i in picks]
+            picks = [rng.randrange(len(a_groups)) for _ in a_groups]
+            a, b = flat([a_groups[i] for i in picks]), flat([b_groups[i] for i in picks])
         else:
-            a, b = rng.choices(before, k=len(before)), rng.choices(after, k=len(after))
+            a = flat(rng.choices(a_groups, k=len(a_groups)))
+            b = flat(rng.choices(b_groups, k=len(b_groups)))
         x, y = statistic(a), statistic(b)
         if x is not None and y is not None:
             deltas.append(y - x)

@@ -1,4 +1,5 @@
-"""janus-bench as a ``janus`` plugin: the composite's scorers and ``janus bench ...``."""
+"""janus-bench as a ``janus`` plugin: the composite's scorers, the task generators of the
+generated suites, and ``janus bench ...``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ def register_scorers(register):
 
     for scorer in BUILTIN_SCORERS:
         register(scorer.component, scorer)
+
+
+@hookimpl
+def register_task_generators(register):
+    from janus_bench.generators import builtin_generators
+
+    for name, generator in builtin_generators().items():
+        register(name, generator)
 
 
 @hookimpl

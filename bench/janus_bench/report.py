@@ -51,6 +51,14 @@ def summary(result: dict[str, Any]) -> str:
         lines.append(f"{name:<12} {weight:>6g} {_fmt(result['components'].get(name)):>6}")
     interval = f"  (95% CI {ci['low']:.1f} to {ci['high']:.1f})" if ci else ""
     lines += ["", f"composite {result['composite']:.1f}{interval}", ""]
+    evaluator = result.get("evaluator") or {}
+    if evaluator.get("overloaded"):
+        lines += [
+            f"warning: the evaluator was overloaded during the run (load per core up to "
+            f"{evaluator.get('max_load_per_core')}, event-loop lag up to "
+            f"{evaluator.get('max_loop_lag_s')} s): latency scores are pessimistic",
+            "",
+        ]
     by_type: dict[str, list[dict]] = {}
     for task in tasks:
         by_type.setdefault(task["type"], []).append(task)
@@ -71,7 +79,8 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """Per-component deltas (after - before) with 95% bootstrap intervals.
 
     Runs of the same suite (hash), seed and subset are compared task by task (paired);
-    otherwise the two samples are resampled independently.
+    otherwise the two samples are resampled independently. Either way tasks are resampled,
+    a task's repeats together.
     """
     weights = after["weights"]
     key = lambda task: (task["id"], task["repeat"])  # noqa: E731
@@ -79,10 +88,12 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     b_tasks = {key(task): task["scores"] for task in after["tasks"]}
     paired = before["suite"]["hash"] == after["suite"]["hash"] and a_tasks.keys() == b_tasks.keys()
     if paired:
-        order = sorted(a_tasks)
-        a_units, b_units = [a_tasks[k] for k in order], [b_tasks[k] for k in order]
+        a_keys = b_keys = sorted(a_tasks)
     else:
-        a_units, b_units = list(a_tasks.values()), list(b_tasks.values())
+        a_keys, b_keys = list(a_tasks), list(b_tasks)
+    a_units, b_units = [a_tasks[k] for k in a_keys], [b_tasks[k] for k in b_keys]
+    # Repeats of a task are one cluster: resampled together, on both sides alike.
+    clusters = ([k[0] for k in a_keys], [k[0] for k in b_keys])
     seed = after["seed"]
     rows = {}
     for name in weights:
@@ -91,13 +102,13 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
             return components(units, [name])[name]
 
         a_value, b_value = statistic(a_units), statistic(b_units)
-        interval = delta_ci(a_units, b_units, statistic, seed, paired)
+        interval = delta_ci(a_units, b_units, statistic, seed, paired, clusters=clusters)
         rows[name] = _row(a_value, b_value, interval)
 
     def overall(units):
         return composite(components(units, list(weights)), weights)
 
-    interval = delta_ci(a_units, b_units, overall, seed, paired)
+    interval = delta_ci(a_units, b_units, overall, seed, paired, clusters=clusters)
     rows["composite"] = _row(overall(a_units), overall(b_units), interval)
     return {
         "paired": paired,

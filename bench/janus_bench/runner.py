@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import random
+import secrets
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -26,12 +27,15 @@ import aiohttp
 
 from janus.config import DEFAULT_WEIGHTS
 from janus.interfaces import Score, Scorer
+from janus.protocol import PIN_HEADER
 from janus_bench import __version__
 from janus_bench.catalog import Suite, SuiteError, load_suite
 from janus_bench.checks import Answer, ArtifactFile, CheckContext, evaluate
 from janus_bench.client import ExchangeFailed, Turn, stream_chat
-from janus_bench.composite import bootstrap_ci, components, composite
+from janus_bench.composite import aggregate
 from janus_bench.judge import JudgeUnavailable, PlatformJudge
+from janus_bench.load import LoadWatch
+from janus_bench.meters import GatewayVerifier, KeyVerifier, MeterVerifier, believed_meters
 from janus_bench.sandbox import SandboxRunner, SandboxUnavailable, find_platform_key
 
 Progress = Callable[[dict], None]
@@ -64,6 +68,20 @@ class RunOptions:
     weights: dict[str, float] | None = None  # default janus.config.DEFAULT_WEIGHTS
     task_timeout_s: float = 120.0
     judge_model: str | None = None  # platform model for ``judge`` checks; None: skip them
+    # How ``usage.janus_metered`` signatures are checked: with the gateway's meter key (a
+    # run inside the gateway), else by the gateway at ``meter_verify_url`` (default target).
+    meter_key: bytes | None = None
+    meter_verify_url: str | None = None
+    # A generated suite's secret seed: None draws a fresh one (the result records only
+    # its hash). Give one only to repeat a run exactly, e.g. the same items for two
+    # competitors.
+    task_seed: str | None = None
+    # Route every request to this competitor (admin key only) while the body keeps
+    # ``model``: what the gateway's own evaluations and audits do, so their requests look
+    # like a user's ``janus`` requests to the competitor.
+    pin: str | None = None
+    overload_load_per_core: float = 2.0  # above this, the result is flagged overloaded
+    overload_loop_lag_s: float = 0.5  # ... and above this event-loop lag too
 
 
 class RunError(Exception):
@@ -87,7 +105,7 @@ def select_tasks(tasks: tuple[dict, ...], subset: float, seed: int) -> list[dict
     return [task for task in tasks if task["id"] in chosen]
 
 
-def item_seed(seed: int, task_id: str) -> int:
+def item_seed(seed: int | str, task_id: str) -> int:
     """Each item's own seed (multimodal images): differs per item and per run seed."""
     return int.from_bytes(hashlib.sha256(f"{seed}:{task_id}".encode()).digest()[:8], "big")
 
@@ -117,6 +135,8 @@ def _validate(options: RunOptions) -> dict[str, float]:
         raise RunError("concurrency and repeat must be at least 1")
     if options.task_timeout_s <= 0:
         raise RunError("task_timeout_s: must be positive")
+    if options.overload_load_per_core <= 0 or options.overload_loop_lag_s <= 0:
+        raise RunError("overload thresholds: must be positive")
     weights = dict(options.weights if options.weights is not None else DEFAULT_WEIGHTS)
     if unknown := sorted(set(weights) - set(DEFAULT_WEIGHTS)):
         raise RunError(f"weights: unknown component(s) {', '.join(unknown)}")
@@ -137,7 +157,9 @@ async def run_benchmark(
     # Reading the suite and loading plugins block; the competition runs this in the
     # gateway's event loop, so they go to a thread.
     try:
-        suite = await asyncio.to_thread(load_suite, options.suite, options.private_path)
+        suite = await asyncio.to_thread(
+            load_suite, options.suite, options.private_path, options.task_seed
+        )
     except SuiteError as exc:
         raise RunError(str(exc)) from None
     if scorers is None:
@@ -148,7 +170,8 @@ async def run_benchmark(
     emit = progress or (lambda event: None)
     started_at = time.time()
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=30)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    watch = LoadWatch()
+    async with aiohttp.ClientSession(timeout=timeout) as session, watch.watching():
         sandbox = await _open_sandbox(session, options, tasks)
         judge = await _open_judge(session, options, tasks)
         run = _Run(options, suite, session, sandbox, judge, scorers, list(weights))
@@ -191,6 +214,7 @@ async def run_benchmark(
     result = await asyncio.to_thread(
         _result, options, suite, weights, scorers, finished, started_at
     )
+    result["evaluator"] = watch.report(options.overload_load_per_core, options.overload_loop_lag_s)
     emit({"event": "finished", "composite": result["composite"]})
     return result
 
@@ -250,12 +274,11 @@ def _result(
     records: list[dict],
     started_at: float,
 ) -> dict:
-    units = [record["scores"] for record in records]
-    values = components(units, list(weights))
     return {
         "run_id": uuid.uuid4().hex,
         "bench_version": __version__,
-        "suite": suite.identity(),
+        "suite": {**suite.identity(), "kind": suite.kind},
+        "generation": suite.generation,
         "target": options.target,
         "model": options.model,
         "seed": options.seed,
@@ -264,12 +287,11 @@ def _result(
         "weights": weights,
         "scorers": {name: str(scorers[name].version) for name in weights},
         "judge_model": options.judge_model,
+        "task_timeout_s": options.task_timeout_s,
         "started_at": started_at,
         "finished_at": time.time(),
         "tasks": records,
-        "components": {k: None if v is None else round(v, 6) for k, v in values.items()},
-        "composite": round(composite(values, weights), 3),
-        "ci": bootstrap_ci(units, weights, options.seed),
+        **aggregate(records, weights, options.seed),
     }
 
 
@@ -295,6 +317,15 @@ class _Run:
         self.names = names
         self.url = options.target.rstrip("/") + "/v1/chat/completions"
         self.headers = {"Authorization": f"Bearer {options.api_key}"} if options.api_key else {}
+        self.verifier: MeterVerifier = (
+            KeyVerifier(options.meter_key)
+            if options.meter_key
+            else GatewayVerifier(session, options.meter_verify_url or options.target)
+        )
+        if options.pin:
+            self.headers[PIN_HEADER] = options.pin
+        # A generated suite's pictures come from its secret seed, not the public one.
+        self.image_seed: int | str = suite.seed if suite.seed is not None else options.seed
 
     async def task(self, task: dict, repeat: int) -> dict:
         messages, image_facts = await asyncio.to_thread(self._messages, task)
@@ -324,13 +355,15 @@ class _Run:
             except (SandboxUnavailable, JudgeUnavailable) as exc:
                 # The bench's failure, not the competitor's: stop rather than score it 0.
                 raise RunError(f"the platform failed during the run: {exc}") from None
+        metered, meter = (None, None) if error is not None else await self._metered(turns)
         observation = {
             "task": {"id": task["id"], "type": task["type"]},
             "ok": error is None,
             "error": error,
             "check": check,
             "timings": _timings(turns),
-            "metered": _metered(turns) if error is None else None,
+            "metered": metered,
+            "meter": meter,
         }
         scores, details = self._score(observation)
         return {
@@ -341,10 +374,24 @@ class _Run:
             "error": error,
             "timings": observation["timings"],
             "metered": observation["metered"],
+            "meter": meter,
             "usage": _reported_usage(turns),
+            "timeout_s": self.options.task_timeout_s,
             "scores": scores,
             "details": {**details, "answer": answer.text[:ANSWER_EXCERPT_CHARS]},
         }
+
+    async def _metered(self, turns: list[Turn]) -> tuple[dict[str, Any] | None, str]:
+        """The platform's meters summed over the turns, when every one is verified; and
+        the verification's status (``janus_bench.meters``)."""
+        competitor = None if self.options.model == "janus" else self.options.model
+        meters, status = await believed_meters(
+            self.verifier,
+            [turn.metered for turn in turns],
+            [turn.request_id for turn in turns],
+            competitor,
+        )
+        return (None if meters is None else _summed(meters)), status
 
     def _score(self, observation: dict) -> tuple[dict, dict]:
         scores: dict[str, float | None] = {}
@@ -369,7 +416,7 @@ class _Run:
             return messages, {}
         from janus_bench.images import render
 
-        png, facts = render(task["image"], item_seed(self.options.seed, task["id"]))
+        png, facts = render(task["image"], item_seed(self.image_seed, task["id"]))
         url = "data:image/png;base64," + base64.b64encode(png).decode()
         last = next(m for m in reversed(messages) if m.get("role") == "user")
         content = last.get("content")
@@ -385,7 +432,11 @@ class _Run:
         if task.get("tools"):
             body["tools"] = task["tools"]
         for _ in range(MAX_TOOL_ROUNDS):
-            turn = await stream_chat(self.session, self.url, body, self.headers)
+            # A request id of the gateway's own shape: the meter comes back bound to it.
+            request_id = secrets.token_hex(16)
+            headers = {**self.headers, "X-Request-Id": request_id}
+            turn = await stream_chat(self.session, self.url, body, headers)
+            turn.request_id = request_id
             turns.append(turn)
             if not (turn.tool_calls and task.get("tools")):
                 return
@@ -473,16 +524,15 @@ def _timings(turns: list[Turn]) -> dict[str, Any]:
         "content_events": sum(turn.content_events for turn in turns),
         "text_events": sum(turn.text_events for turn in turns),
         "text_tokens": sum(turn.text_tokens for turn in turns),
+        "substantive_events": sum(turn.substantive_events for turn in turns),
+        "substantive_tokens": sum(turn.substantive_tokens for turn in turns),
+        "token_arrivals": [turn.arrivals for turn in turns],
         "turns": len(turns),
     }
 
 
-def _metered(turns: list[Turn]) -> dict[str, Any] | None:
-    """``usage.janus_metered`` summed over the turns; None if any turn lacks it (which
-    the cost scorer treats as the worst case)."""
-    records = [turn.metered for turn in turns]
-    if not records or any(record is None for record in records):
-        return None
+def _summed(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Verified ``usage.janus_metered`` records summed over the turns."""
     total: dict[str, Any] = {"competitor": records[-1].get("competitor")}
     for counter in METERED_COUNTERS:
         total[counter] = sum(float(record.get(counter) or 0) for record in records)

@@ -18,7 +18,7 @@ from typing import Any
 
 from janus.interfaces import Score
 
-VERSION = "1.0"
+VERSION = "2.0"
 
 # Time to first content (s): 1.0 at or below GOOD, 0 at or above BAD. Nielsen's response-time
 # limits: about 1 s keeps the user's flow of thought, 10 s is the limit of their attention.
@@ -40,11 +40,15 @@ SANDBOX_SECOND_TOKENS = 200.0
 SEARCH_CALL_TOKENS = 100.0
 COMPONENT_CALL_TOKENS = 100.0
 COST_GOOD_TOKENS, COST_BAD_TOKENS = 2_000.0, 200_000.0
-# Streaming: largest silence between content events (the same limits as TTFT: a pause is a
-# wait for the first token again), and tokens per text event (token-by-token APIs send
-# about one; a paragraph at once is not a stream).
+# Streaming: how long the reader waits for each substantive word (the same limits as TTFT:
+# a pause is a wait for the first token again), and words per event (token-by-token APIs
+# send about one; a paragraph at once is not a stream). Word k of a turn is due
+# TTFT_GOOD_S + k / READING_WORDS_PER_S after the request: a stream that stays ahead of an
+# adult's silent reading speed (about 238 words a minute, Brysbaert 2019) never makes the
+# reader wait, however it is chunked.
 GAP_GOOD_S, GAP_BAD_S = 1.0, 10.0
 BURST_GOOD_TOKENS, BURST_BAD_TOKENS = 4.0, 64.0
+READING_WORDS_PER_S = 4.0
 
 
 def log_scale(value: float, good: float, bad: float) -> float:
@@ -123,8 +127,9 @@ def token_equivalents(metered: dict[str, Any]) -> float:
 
 
 class CostScorer(BuiltinScorer):
-    """What the platform metered for the task (``usage.janus_metered``), never what the
-    competitor reported; no metered record costs as much as the worst case."""
+    """What the platform metered for the task (``usage.janus_metered``, signature
+    verified), never what the competitor reported; no verified record costs as much as the
+    worst case."""
 
     component = "cost"
 
@@ -133,15 +138,37 @@ class CostScorer(BuiltinScorer):
             return failed
         metered = observation.get("metered")
         if not isinstance(metered, dict):
-            return _credited(0.0, observation, {"reason": "no metered usage: worst case"})
+            # Unsigned, altered, foreign or unverifiable meters count as none at all.
+            meter = observation.get("meter") or "missing"
+            reason = f"no verified metered usage ({meter}): worst case"
+            return _credited(0.0, observation, {"reason": reason})
         spent = token_equivalents(metered)
         raw = log_scale(max(spent, 1.0), COST_GOOD_TOKENS, COST_BAD_TOKENS)
         return _credited(raw, observation, {"token_equivalents": round(spent, 1)})
 
 
+def flow(token_arrivals: list[list[list[float]]]) -> float:
+    """The mean over substantive words of ``log_scale(1 + wait)``, where a word's wait is
+    how late it came after it was due (``READING_WORDS_PER_S``). Judged by when words
+    arrive, not by how many chunks carried them: a long answer in one late chunk makes its
+    first words wait, filler before it changes nothing."""
+    total = waited = 0.0
+    for arrivals in token_arrivals:
+        index = 0
+        for at, count in arrivals:
+            for _ in range(int(count)):
+                due = TTFT_GOOD_S + index / READING_WORDS_PER_S
+                waited += log_scale(GAP_GOOD_S + max(0.0, at - due), GAP_GOOD_S, GAP_BAD_S)
+                index += 1
+        total += index
+    return waited / total if total else 0.0
+
+
 class StreamingScorer(BuiltinScorer):
-    """Real token flow: time to first content, the largest silence between content events
-    (keep-alives do not count) and burstiness (tokens per text event)."""
+    """Real token flow, counted in substantive words (``janus_bench.client.Substance``:
+    whitespace, punctuation and repeated filler are not words of the answer): time to the
+    first one, how long the reader waits for each (``flow``) and burstiness (words per
+    event that brought any)."""
 
     component = "streaming"
 
@@ -153,8 +180,8 @@ class StreamingScorer(BuiltinScorer):
         if ttft is None:
             return _credited(0.0, observation, {"reason": "no content was streamed"})
         ttft_score = log_scale(ttft, TTFT_GOOD_S, TTFT_BAD_S)
-        gap_score = log_scale(timings["max_gap_s"], GAP_GOOD_S, GAP_BAD_S)
-        per_event = timings["text_tokens"] / max(1, timings["text_events"])
+        gap_score = flow(timings.get("token_arrivals") or [])
+        per_event = timings["substantive_tokens"] / max(1, timings["substantive_events"])
         burst_score = log_scale(per_event, BURST_GOOD_TOKENS, BURST_BAD_TOKENS)
         raw = (ttft_score + gap_score + burst_score) / 3
         return _credited(

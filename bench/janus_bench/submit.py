@@ -6,17 +6,30 @@ import json
 
 import aiohttp
 
+from janus.signatures import sign_result
+
 RESULTS_PATH = "/v1/evaluations/results"
+SIGNING_KEY_ENV = "JANUS_BENCH_SIGNING_KEY"
 
 
 class SubmitError(Exception):
     """The gateway did not accept the result; the message says what it answered."""
 
 
-async def submit_result(gateway: str, admin_key: str, result: dict, competitor_id: str) -> dict:
-    """POST the result plus ``competitor_id`` with the admin key; return the gateway's answer."""
+async def submit_result(
+    gateway: str,
+    admin_key: str,
+    result: dict,
+    competitor_id: str,
+    signing: tuple[str, bytes] | None = None,
+) -> dict:
+    """POST the result plus ``competitor_id`` with the admin key, signed as ``signing``
+    (signer name, key) when given: only a trusted signer's results are ranked. Returns the
+    gateway's answer."""
     url = gateway.rstrip("/") + RESULTS_PATH
     body = {**result, "competitor_id": competitor_id}
+    if signing is not None:
+        body = sign_result(signing[1], signing[0], body)
     headers = {"Authorization": f"Bearer {admin_key}"}
     try:
         async with (

@@ -47,6 +47,7 @@ from janus.gateway.keys import (
     TOKENS,
 )
 from janus.gateway.marketplace import setup_marketplace
+from janus.gateway.meters import verify_meters
 from janus.gateway.middleware import add_request_id, observe, only_platform_on
 from janus.gateway.observability import Metrics
 from janus.gateway.relay import StreamRelay
@@ -67,6 +68,7 @@ from janus.platform.metering import Metering
 from janus.platform.tokens import PlatformTokens, derive_key, platform_secret
 from janus.plugins import PluginError, PluginManager
 from janus.server import CONNECTION_LIMITS, EXTRA_UNIX_SOCKETS
+from janus.signatures import meter_key
 from janus.store import open_store
 
 log = logging.getLogger("janus.gateway")
@@ -108,7 +110,7 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
         {c.id: c.platform_key_env for c in config.competitors if c.platform_key_env},
         extra_keys={BENCH_GRANTEE: app[ADMIN_KEY]},
     )
-    app[METERING] = Metering(app[METRICS].registry)
+    app[METERING] = Metering(app[METRICS].registry, meter_key(secret))
     app[STORE] = open_store(config)
     sandbox_reader = None
     if platform_socket:
@@ -141,6 +143,7 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/v1/models", list_models)
     app.router.add_get("/v1/artifacts/{artifact_id}", serve_artifact)
+    app.router.add_post("/v1/meters/verify", verify_meters)
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics)
     setup_competition(app)

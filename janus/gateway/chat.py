@@ -12,7 +12,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from janus.errors import JanusError, deadline_exceeded, invalid_request, no_candidates
-from janus.gateway.admin import is_admin
+from janus.gateway.admin import is_admin, require_admin
 from janus.gateway.competitors import Competitor, CompetitorFailed
 from janus.gateway.exchange import Exchange, PlatformAccess, start_exchange
 from janus.gateway.guardrails import RequestCheck
@@ -35,6 +35,7 @@ from janus.gateway.relay import StreamRelay, error_for
 from janus.gateway.upstream import failure_from_status, read_limited, unreachable
 from janus.platform.app import PREFIX as PLATFORM_PREFIX
 from janus.protocol import (
+    PIN_HEADER,
     ChatCompletion,
     ChatCompletionRequest,
     describe_validation_error,
@@ -76,7 +77,7 @@ async def _answer(
 ) -> web.StreamResponse:
     settings = request.app[CONFIG].gateway
     record = record_of(request)
-    candidates = await request.app[ROUTER].route(chat, request.app[POOL])
+    candidates = _pinned(request) or await request.app[ROUTER].route(chat, request.app[POOL])
     if not candidates:
         raise no_candidates()
     exchange = start_exchange(
@@ -86,6 +87,7 @@ async def _answer(
         _platform_access(request),
         request.app[ARTIFACTS],
         origin=f"{request.scheme}://{request.host}",
+        stream=chat.stream,
     )
     request.app[METRICS].overhead.observe(time.perf_counter() - record.started)
     try:
@@ -102,6 +104,24 @@ async def _answer(
         raise deadline_exceeded(settings.request_timeout_s) from None
     finally:
         keep_metering(request.app, exchange.finish())
+
+
+def _pinned(request: web.Request) -> list[Competitor] | None:
+    """The competitor an admin pinned with ``X-Janus-Competitor`` (the gateway's own
+    evaluations and audits), None without the header. The body's ``model`` stays what
+    users send, and competitors never see client headers, so they cannot tell."""
+    wanted = request.headers.get(PIN_HEADER)
+    if wanted is None:
+        return None
+    require_admin(request, request.app[ADMIN_KEY])
+    competitor = request.app[POOL].get(wanted)
+    if competitor is None:
+        raise JanusError(
+            f"{PIN_HEADER}: no competitor has id '{wanted}'.",
+            status=404,
+            code="competitor_not_found",
+        )
+    return [competitor]
 
 
 def _validate_changed(body: dict) -> ChatCompletionRequest:

@@ -18,14 +18,16 @@ from pathlib import Path
 
 from aiohttp import web
 
+from janus.config import ConfigError
 from janus.gateway.keys import CONFIG
 from janus.platform.app import data_dir
 
 LOCK_FILE = "gateway.lock"
 
 
-class DataDirInUse(Exception):
-    """Another live gateway holds the data directory; the message is meant for the user."""
+class DataDirInUse(ConfigError):
+    """Another live gateway holds the data directory; the message is meant for the user
+    (a ConfigError, so ``janus serve``, which never imports the gateway, need not know it)."""
 
 
 def lock_data_dir(directory: Path) -> int:

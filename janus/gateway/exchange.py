@@ -6,9 +6,14 @@ the way back it rewrites the few things the contract says the gateway owns:
 
 - artifacts are re-hosted (``janus.gateway.artifacts``) and links to their original URLs
   in the answer's text point at the gateway's copy;
-- ``usage`` gets the platform's own measurement as ``janus_metered``, beside the
-  competitor's self-reported figures, which stay untouched.
+- ``usage`` gets the platform's own measurement as ``janus_metered``, signed, beside the
+  competitor's self-reported figures, which stay untouched; a ``janus_metered`` the
+  competitor wrote itself never reaches the client (without the platform, it is removed).
 
+A streamed request always reaches competitors asking for usage
+(``stream_options.include_usage``) and re-serialised in one canonical form, whether the
+client asked or not; the usage chunk is then withheld from a client that did not ask.
+So a competitor cannot tell the bench (which always asks) from a user by the request.
 Everything else passes through unchanged.
 """
 
@@ -46,6 +51,7 @@ class Exchange:
     platform: PlatformAccess | None
     artifacts: Artifacts
     origin: str  # scheme://host the client used, for the artifact URLs we hand out
+    strip_usage: bool = False  # the client did not ask for the usage chunk
     _relinks: dict[str, str] = field(default_factory=dict)  # original URL → our URL
 
     def headers_for(self, competitor: Competitor) -> dict[str, str]:
@@ -83,7 +89,7 @@ class Exchange:
 
     def chunk_needs_rewrite(self, chunk: ChatCompletionChunk) -> bool:
         """Cheap test on the hot path: most chunks go out as they came."""
-        if chunk.usage is not None and self.platform is not None:
+        if chunk.usage is not None:
             return True
         for choice in chunk.choices:
             delta = choice.delta
@@ -127,10 +133,13 @@ class Exchange:
         return text
 
     def _add_metered(self, parsed: dict[str, Any], competitor_id: str) -> bool:
-        if self.platform is None or not isinstance(parsed.get("usage"), dict):
+        usage = parsed.get("usage")
+        if not isinstance(usage, dict):
             return False
+        if self.platform is None:
+            return usage.pop(METERED_KEY, None) is not None
         meter = self.platform.metering.peek(self.request_id, competitor_id)
-        parsed["usage"][METERED_KEY] = meter.to_dict()
+        usage[METERED_KEY] = self.platform.metering.signed(meter)
         return True
 
     def finish(self) -> list[Meter]:
@@ -140,6 +149,26 @@ class Exchange:
         return self.platform.metering.close_request(self.request_id)
 
 
+def ask_for_usage(body: bytes) -> tuple[bytes, bool]:
+    """A streamed request's body as competitors get it: canonical JSON that asks for
+    usage; and whether the client's own stream must go without it (it did not ask)."""
+    parsed = json.loads(body)
+    options = parsed.get("stream_options")
+    options = dict(options) if isinstance(options, dict) else {}
+    asked = options.get("include_usage") is True
+    parsed["stream_options"] = {**options, "include_usage": True}
+    return json.dumps(parsed, separators=(",", ":")).encode(), not asked
+
+
+def without_usage(data: bytes) -> bytes | None:
+    """A chunk for a client that did not ask for usage: None when it carried only usage."""
+    parsed = json.loads(data)
+    parsed.pop("usage", None)
+    if not parsed.get("choices"):
+        return None
+    return json.dumps(parsed, separators=(",", ":")).encode()
+
+
 def start_exchange(
     body: bytes,
     request_id: str,
@@ -147,5 +176,12 @@ def start_exchange(
     platform: PlatformAccess | None,
     artifacts: Artifacts,
     origin: str,
+    *,
+    stream: bool = False,
 ) -> Exchange:
-    return Exchange(body, request_id, time.time() + timeout_s, platform, artifacts, origin)
+    strip_usage = False
+    if stream:
+        body, strip_usage = ask_for_usage(body)
+    return Exchange(
+        body, request_id, time.time() + timeout_s, platform, artifacts, origin, strip_usage
+    )

@@ -34,7 +34,7 @@ from janus.errors import (
     upstream_failed,
 )
 from janus.gateway.competitors import Competitor, CompetitorFailed
-from janus.gateway.exchange import Exchange
+from janus.gateway.exchange import Exchange, without_usage
 from janus.gateway.guardrails import RequestCheck, StreamCheck
 from janus.gateway.observability import RequestRecord
 from janus.gateway.upstream import failure_from_status, unreachable
@@ -163,6 +163,12 @@ class StreamRelay:
                         await self._write(DONE)
                         return
                     chunk = self._check(competitor_id, event.data)
+                    if exchange.strip_usage and chunk.usage is not None:
+                        stripped = without_usage(event.data)
+                        if stripped is None:
+                            continue  # the client did not ask for usage
+                        event.data = stripped
+                        chunk = chunk.model_copy(update={"usage": None})
                     if exchange.chunk_needs_rewrite(chunk):
                         event.data = await exchange.rewrite_chunk(event.data, competitor_id)
                     if self._guards is not None and not self._guards.passes(event.data):

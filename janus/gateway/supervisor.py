@@ -36,6 +36,8 @@ log = logging.getLogger("janus.supervisor")
 _STOP_GRACE_S = 5.0
 _MAX_BACKOFF_S = 30.0
 _TMP_MB = 256
+# A subprocess competitor's jail when its [[competitors]] entry sets no limits.
+SUBPROCESS_LIMITS = CgroupLimits(memory_mb=2048, processes=256, cpus=1.0)
 # What a competitor's process may inherit from the gateway's environment, by name: how to
 # find its Python packages, and which plugins to load. Nothing else, whatever its name.
 INHERITED_ENV = ("PYTHONPATH", "JANUS_PLUGINS", "TZ")
@@ -147,7 +149,7 @@ class Supervisor:
             env=child_environment(dict(os.environ), self.platform_url, child.spec.pass_env),
             binds=tuple(binds),
             cwd="/tmp",
-            tmp_mb=min(_TMP_MB, child.spec.memory_mb),
+            tmp_mb=min(_TMP_MB, _limits(child).memory_mb),
             hostname=child.spec.id,
             share_network=not child.spec.isolate_network,
             etc=PUBLIC_ETC,
@@ -268,5 +270,9 @@ class Supervisor:
 
 
 def _limits(child: Child) -> CgroupLimits:
-    spec = child.spec
-    return CgroupLimits(memory_mb=spec.memory_mb, processes=spec.processes, cpus=spec.cpus)
+    spec, default = child.spec, SUBPROCESS_LIMITS
+    return CgroupLimits(
+        memory_mb=spec.memory_mb or default.memory_mb,
+        processes=spec.pids or default.processes,
+        cpus=spec.cpus or default.cpus,
+    )

@@ -3,6 +3,10 @@
 Cost is judged from these meters, never from the usage a competitor reports. Each client
 request gets one meter per competitor that tried to answer it; standing competitor keys
 get one long-lived meter each. Counters are exported to Prometheus as they grow.
+
+A meter handed out in an answer (``usage.janus_metered``) is signed with a key derived
+from the platform secret, so the bench can tell the gateway's measurement from one a
+competitor wrote into its own answer.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter
 
 from janus.platform.tokens import Grant
+from janus.signatures import meter_is_valid, sign_meter
 
 
 @dataclass
@@ -64,6 +69,7 @@ class Meter:
         """The ``usage.janus_metered`` object (see specs/platform.md)."""
         return {
             "competitor": self.competitor_id,
+            "request_id": self.request_id,
             "prompt_tokens": sum(u.prompt_tokens for u in self.models.values()),
             "completion_tokens": sum(u.completion_tokens for u in self.models.values()),
             "models": {
@@ -115,9 +121,18 @@ class Metering:
     calls the platform costs one dict lookup when it ends.
     """
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, signing_key: bytes) -> None:
         self._counters = PlatformCounters(registry)
         self._open: dict[str | None, dict[str, Meter]] = {}
+        self.signing_key = signing_key  # the bench inside the gateway checks with it
+
+    def signed(self, meter: Meter) -> dict[str, Any]:
+        """The meter as ``usage.janus_metered``: its figures and their signature."""
+        return sign_meter(self.signing_key, meter.to_dict())
+
+    def is_genuine(self, metered: Any) -> bool:
+        """Whether ``metered`` is a ``usage.janus_metered`` this platform signed, unaltered."""
+        return meter_is_valid(self.signing_key, metered)
 
     def meter_for(self, grant: Grant) -> Meter:
         by_competitor = self._open.setdefault(grant.request_id, {})

@@ -17,6 +17,7 @@ from janus.store.records import (
     ChampionSpell,
     CompetitorRecord,
     EvaluationRecord,
+    RewardEntry,
 )
 from janus.store.sqlite import SqliteDatabase
 from janus.store.store import Store
@@ -30,6 +31,7 @@ __all__ = [
     "ChampionSpell",
     "CompetitorRecord",
     "EvaluationRecord",
+    "RewardEntry",
     "Store",
     "StoreConflict",
     "open_store",

@@ -131,4 +131,30 @@ MIGRATIONS: tuple[Migration, ...] = (
     # 3: the gateway running an evaluation beats its heart in it, so a run whose gateway
     # died is found and ended instead of staying "running" for ever.
     Migration.portable("ALTER TABLE evaluations ADD COLUMN heartbeat_at DOUBLE PRECISION;"),
+    # 4: competition integrity. A submitted competitor's owner key (its hash), who signed
+    # an imported result and which artifact an evaluation ran, and the reward ledger.
+    Migration.portable(
+        """
+        ALTER TABLE competitors ADD COLUMN owner_key_hash TEXT;
+        ALTER TABLE evaluations ADD COLUMN signed_by TEXT;
+        ALTER TABLE evaluations ADD COLUMN artifact TEXT;
+        CREATE TABLE reward_ledger (
+            period TEXT NOT NULL,
+            period_start DOUBLE PRECISION NOT NULL,
+            period_end DOUBLE PRECISION NOT NULL,
+            policy TEXT NOT NULL,
+            parameters TEXT NOT NULL,
+            recipient_kind TEXT NOT NULL,
+            recipient_id TEXT NOT NULL,
+            rank INTEGER,
+            amount DOUBLE PRECISION NOT NULL,
+            basis TEXT NOT NULL,
+            computed_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (period, policy, recipient_kind, recipient_id)
+        );
+        """
+    ),
+    # 5: a generated suite's secret task seed, kept server-side so the champion's paired
+    # re-run draws the same items; never published (results carry only its hash).
+    Migration.portable("ALTER TABLE evaluations ADD COLUMN task_seed TEXT;"),
 )

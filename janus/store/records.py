@@ -34,6 +34,9 @@ class CompetitorRecord:
     submitted_at: float
     status: str  # "active" (in the pool) or "disabled" (kept, not routed to)
     conformance: dict[str, Any] | None = None
+    # sha256 (hex) of the owner key handed out at submission: it opens the competitor's
+    # own per-task results. None for competitors submitted before owner keys existed.
+    owner_key_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,16 @@ class EvaluationRecord:
     finished_at: float | None = None
     error: str | None = None
     result: dict[str, Any] | None = None
+    # An imported result's signer (a ``[competition] trusted_signers`` name) when its
+    # signature checked out; None for unsigned imports and the gateway's own runs.
+    signed_by: str | None = None
+    # The immutable identity of what was evaluated (image digest, plugin distribution and
+    # hash); None when it runs off the platform or was not pinned.
+    artifact: str | None = None
+    # A generated suite's secret task seed for a run the gateway started: the champion's
+    # paired re-run draws the same items with it. Server-side only: admins see it once the
+    # run has ended; results and the public carry only its hash.
+    task_seed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,3 +85,19 @@ class ChampionSpell:
 
 
 EVALUATION_DONE = frozenset({"finished", "failed", "cancelled"})
+
+
+@dataclass(frozen=True)
+class RewardEntry:
+    """One payout of one period's reward ledger (see ``janus.interfaces.RewardPolicy``)."""
+
+    period: str  # e.g. "2026-12-03" for a daily period
+    period_start: float
+    period_end: float
+    policy: str
+    parameters: dict[str, Any]
+    recipient_kind: str  # "competitor" | "component"
+    recipient_id: str
+    rank: int | None
+    amount: float
+    basis: dict[str, Any]  # why: rank, days at #1, attributed calls...

@@ -16,18 +16,20 @@ from janus.store.records import (
     ChampionSpell,
     CompetitorRecord,
     EvaluationRecord,
+    RewardEntry,
 )
 
 _ARTIFACT_COLUMNS = ", ".join(field.name for field in fields(ArtifactRecord))
 _COMPETITOR_COLUMNS = (
-    "id, name, url, image, source_url, license, description, submitted_at, status, conformance"
+    "id, name, url, image, source_url, license, description, submitted_at, status, conformance, "
+    "owner_key_hash"
 )
 _EVALUATION_COLUMNS = (
     "id, competitor_id, status, suite_id, subset, repeats, seed, created_at, source, "
     "suite_version, suite_hash, composite, ci_low, ci_high, components, weights, "
-    "finished_at, error, result"
+    "finished_at, error, result, signed_by, artifact, task_seed"
 )
-_EVALUATION_SUMMARY_COLUMNS = _EVALUATION_COLUMNS.replace(", result", ", NULL")
+_EVALUATION_SUMMARY_COLUMNS = _EVALUATION_COLUMNS.replace(", result,", ", NULL,")
 _JSON_EVALUATION_FIELDS = ("components", "weights", "result")
 
 
@@ -44,8 +46,8 @@ def _float(value: float | int | None) -> float | None:
 
 
 def _competitor(row: Row) -> CompetitorRecord:
-    *plain, conformance = row
-    return CompetitorRecord(*plain, conformance=_loads(conformance))
+    *plain, conformance, owner_key_hash = row
+    return CompetitorRecord(*plain, conformance=_loads(conformance), owner_key_hash=owner_key_hash)
 
 
 def _evaluation(row: Row) -> EvaluationRecord:
@@ -154,7 +156,7 @@ class Store:
     async def add_competitor(self, record: CompetitorRecord) -> None:
         """Raise ``StoreConflict`` when the id is taken."""
         await self.database.execute(
-            f"INSERT INTO competitors ({_COMPETITOR_COLUMNS}) VALUES ({', '.join('?' * 10)})",
+            f"INSERT INTO competitors ({_COMPETITOR_COLUMNS}) VALUES ({', '.join('?' * 11)})",
             record.id,
             record.name,
             record.url,
@@ -165,6 +167,7 @@ class Store:
             float(record.submitted_at),
             record.status,
             _dumps(record.conformance),
+            record.owner_key_hash,
         )
 
     async def get_competitor(self, competitor_id: str) -> CompetitorRecord | None:
@@ -391,6 +394,97 @@ class Store:
             competitor_id,
         )
         return closed > 0
+
+    # Rewards ---------------------------------------------------------------------------
+
+    async def component_calls_between(self, start: float, end: float) -> dict[str, int]:
+        """Successful calls (status below 400) per component in ``[start, end)``: the
+        usage marketplace rewards are attributed by."""
+        rows = await self.database.fetch(
+            "SELECT component_id, count(*) FROM component_calls "
+            "WHERE called_at >= ? AND called_at < ? AND status < 400 GROUP BY component_id",
+            float(start),
+            float(end),
+        )
+        return {component_id: int(calls) for component_id, calls in rows}
+
+    async def add_reward_period(
+        self, policy: str, period: str, entries: list[RewardEntry], computed_at: float
+    ) -> bool:
+        """Store one period's payouts under ``policy``, once: a period already in the
+        ledger is never rewritten (it may have been paid). False when it was there."""
+        try:
+            async with self.database.transaction() as session:
+                if await session.fetchone(
+                    "SELECT 1 FROM reward_ledger WHERE policy = ? AND period = ?", policy, period
+                ):
+                    return False
+                await session.executemany(
+                    f"INSERT INTO reward_ledger ({_REWARD_COLUMNS}) VALUES ({', '.join('?' * 11)})",
+                    [_reward_row(entry, computed_at) for entry in entries],
+                )
+        except StoreConflict:
+            return False  # another replica stored it first
+        return True
+
+    async def reward_ledger(self, policy: str | None = None) -> list[RewardEntry]:
+        """The ledger, oldest period first; in a period, competitors by rank, then
+        components by amount."""
+        where, args = ("WHERE policy = ?", (policy,)) if policy else ("", ())
+        rows = await self.database.fetch(
+            f"SELECT {_REWARD_COLUMNS} FROM reward_ledger {where} "
+            "ORDER BY period_start, policy, recipient_kind, rank, amount DESC, recipient_id",
+            *args,
+        )
+        return [
+            RewardEntry(
+                period=period,
+                period_start=start,
+                period_end=end,
+                policy=name,
+                parameters=json.loads(parameters),
+                recipient_kind=kind,
+                recipient_id=recipient,
+                rank=rank,
+                amount=amount,
+                basis=json.loads(basis),
+            )
+            for (
+                period,
+                start,
+                end,
+                name,
+                parameters,
+                kind,
+                recipient,
+                rank,
+                amount,
+                basis,
+                _computed_at,
+            ) in rows
+        ]
+
+
+_REWARD_COLUMNS = (
+    "period, period_start, period_end, policy, parameters, recipient_kind, recipient_id, "
+    "rank, amount, basis, computed_at"
+)
+
+
+def _reward_row(entry: RewardEntry, computed_at: float) -> tuple[Any, ...]:
+    return (
+        entry.period,
+        float(entry.period_start),
+        float(entry.period_end),
+        entry.policy,
+        json.dumps(entry.parameters, sort_keys=True),
+        entry.recipient_kind,
+        entry.recipient_id,
+        entry.rank,
+        float(entry.amount),
+        json.dumps(entry.basis, sort_keys=True),
+        float(computed_at),
+    )
 
 
 _FLOAT_EVALUATION_FIELDS = ("subset", "created_at", "composite", "ci_low", "ci_high", "finished_at")

@@ -102,3 +102,38 @@ def stalling() -> Script:
         raise AssertionError("unreachable")
 
     return script
+
+
+def filler_then_answer(respond, *, ready_after_s: float, every_s: float, filler: str) -> Script:
+    """Cheat: the answer is ready after ``ready_after_s``; until then ``filler`` every
+    ``every_s`` (``"\\n"``, ``"Thinking..."``) to look fast and smooth, then the answer
+    in one chunk."""
+
+    async def script(request: web.Request, body: dict) -> web.StreamResponse:
+        text = respond(body)
+        await spend_on_platform(request, question_of(body))
+        steps: list[bytes | float] = [chunk(role="assistant")]
+        for _ in range(int(ready_after_s / every_s)):
+            steps += [chunk(filler), every_s]
+        steps += [chunk(text), chunk(finish="stop"), chunk(choices=[], usage=HONEST_USAGE), DONE]
+        return await sse(*steps)(request, body)
+
+    return script
+
+
+def one_chunk_after(respond, *, ready_after_s: float) -> Script:
+    """Honest but slow: waits until the answer is ready, then sends it in one chunk."""
+
+    async def script(request: web.Request, body: dict) -> web.StreamResponse:
+        text = respond(body)
+        await spend_on_platform(request, question_of(body))
+        return await sse(
+            chunk(role="assistant"),
+            ready_after_s,
+            chunk(text),
+            chunk(finish="stop"),
+            chunk(choices=[], usage=HONEST_USAGE),
+            DONE,
+        )(request, body)
+
+    return script

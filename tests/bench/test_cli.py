@@ -14,6 +14,7 @@ from aiohttp import web
 from janus_bench.progress import ProgressBar
 from janus_bench.submit import SubmitError, submit_result
 
+from janus.signatures import is_valid
 from tests.bench import competitors
 from tests.bench.suite_builder import chat_task
 from tests.core.clirun import assert_one_line_error, janus_env
@@ -114,8 +115,9 @@ def test_list_suites_names_every_suite_and_why_one_is_missing(tmp_path, monkeypa
     listed = bench("list-suites", "--json", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
     by_id = {s["id"]: s for s in json.loads(listed.stdout)}
-    assert set(by_id) == {"public/train", "public/dev", "private/test"}
+    assert set(by_id) == {"public/train", "public/dev", "private/test", "generated/v1"}
     assert not by_id["private/test"]["available"]
+    assert by_id["generated/v1"]["available"] and by_id["generated/v1"]["tasks"] == 30
     path = suite([chat_task(1)])
     listed = bench("list-suites", "--private-path", str(path), "--json", cwd=tmp_path)
     private = {s["id"]: s for s in json.loads(listed.stdout)}["private/test"]
@@ -198,6 +200,28 @@ def test_submit_posts_the_result_with_the_admin_key(live, suite, admin_key, tmp_
     saved = json.loads(output.read_text())
     assert body == {**saved, "competitor_id": "miner-7"}
     assert "submitted for miner-7" in ran.stdout
+
+
+def test_submit_signs_the_result_as_the_signer(live, suite, admin_key, tmp_path, monkeypatch):
+    tasks = [chat_task(1), chat_task(2)]
+    suite(tasks)
+    endpoint = ResultsEndpoint()
+    target = live.serve(endpoint.app(competitors.token_stream(competitors.answers_from(tasks))))
+    ran = bench(
+        "run", "--target", target, "--suite", "private/test", "--submit",
+        "--competitor", "miner-7", "--signer", "lab", cwd=tmp_path,
+    )  # fmt: skip
+    assert ran.returncode == 2 and "JANUS_BENCH_SIGNING_KEY" in ran.stderr
+    monkeypatch.setenv("JANUS_BENCH_SIGNING_KEY", "lab-key")
+    ran = bench(
+        "run", "--target", target, "--suite", "private/test", "--submit",
+        "--competitor", "miner-7", "--signer", "lab", cwd=tmp_path,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    ((_, body),) = endpoint.received
+    signature = body.pop("signature")
+    assert signature["signer"] == "lab"
+    assert is_valid(b"lab-key", body, signature["value"])
 
 
 async def test_a_refused_submission_says_what_the_gateway_answered(live, admin_key):

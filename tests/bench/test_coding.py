@@ -213,3 +213,87 @@ async def test_a_sandbox_failing_mid_run_stops_the_run_instead_of_scoring_zero(
     options = RunOptions(target=gateway, suite="private/test", platform_url=sandbox)
     with pytest.raises(RunError, match=r"platform failed during the run: .*sandbox host is gone"):
         await run_benchmark(options)
+
+
+# Tests whose expected side is not a literal: the kind an answer could forge when its own
+# process evaluated the whole assert.
+NON_LITERAL_TESTS = """def raises(call, *args):
+    try:
+        call(*args)
+    except ValueError:
+        return True
+    return False
+
+
+def test_odd_steps():
+    steps = [square(n) - square(n - 1) for n in range(1, 5)]
+    assert steps == [2 * n - 1 for n in range(1, 5)]
+
+
+assert raises(square, "not a number")
+assert square(3) == int("9")
+assert square(4) in {n * n for n in range(10)}
+assert isinstance(square(5), int) and square(5) > 20
+"""
+
+HONEST_NON_LITERAL = """```python
+def square(x):
+    if not isinstance(x, (int, float)):
+        raise ValueError("a number, please")
+    return x * x
+```"""
+
+FORGERS = {
+    # The issue's forgery: every bool(...) the tests' process computes is True.
+    "bool": "```python\nbool = lambda *a: True\n\ndef square(x):\n    return -1\n```",
+    # Patches the builtins every process shares.
+    "builtins": (
+        "```python\nimport builtins\nbuiltins.bool = lambda *a: True\n"
+        "builtins.isinstance = lambda *a: True\nbuiltins.ValueError = Exception\n\n"
+        "def square(x):\n    raise Exception('no')\n```"
+    ),
+    # A value equal to everything.
+    "__eq__": (
+        "```python\nclass Everything(int):\n    def __eq__(self, other):\n        return True\n"
+        "    __hash__ = int.__hash__\n    def __contains__(self, other):\n        return True\n"
+        "    def __gt__(self, other):\n        return True\n    def __le__(self, other):\n"
+        "        return True\n\ndef square(x):\n    return Everything(-1)\n```"
+    ),
+    # Writes a "true" value into every descriptor it has, then leaves with status 0.
+    "descriptors": (
+        "```python\nimport os\nfor fd in range(3, 256):\n    for forged in (b'True', b'passed'):\n"
+        "        try:\n            os.write(fd, forged)\n"
+        "        except OSError:\n            pass\n"
+        "os._exit(0)\n```"
+    ),
+    # Replaces modules the tests might import, and the tests' helper's exception.
+    "sys.modules": (
+        "```python\nimport sys, types\nfake = types.ModuleType('builtins')\n"
+        "import builtins\nfake.__dict__.update(vars(builtins))\n"
+        "fake.bool = lambda *a: True\nsys.modules['builtins'] = fake\n\n"
+        "def square(x):\n    return -1\n```"
+    ),
+}
+
+
+def non_literal_task(number: int) -> dict:
+    task = coding_task(number)
+    task["check"] = {**task["check"], "tests": NON_LITERAL_TESTS}
+    return task
+
+
+async def test_answers_that_patch_the_tests_process_forge_nothing(suite, bench_gateway):
+    tasks = [non_literal_task(n) for n in range(1, len(FORGERS) + 2)]
+    answers = [HONEST_NON_LITERAL, *FORGERS.values()]
+
+    def respond(body: dict) -> str:
+        number = int(competitors.question_of(body).split(":")[0].split()[-1])
+        return answers[number - 1]
+
+    suite(tasks)
+    gateway = bench_gateway(competitors.token_stream(respond), sandbox=LOCAL_SANDBOX)
+    result = await run_benchmark(run_options(gateway))
+    scores = {task["id"]: task["scores"]["quality"] for task in result["tasks"]}
+    honest, *forged = (scores[task["id"]] for task in tasks)
+    assert honest == 1.0, result["tasks"][0]["details"]["quality"]
+    assert dict(zip(FORGERS, forged, strict=True)) == dict.fromkeys(FORGERS, 0.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from janus_bench.composite import (
+    aggregate,
     bootstrap_ci,
     components,
     composite,
@@ -92,3 +93,77 @@ def test_paired_deltas_see_a_small_consistent_improvement_that_unpaired_ones_mis
     unpaired = delta_ci(before, after, quality, seed=0, paired=False)
     assert paired[0] == pytest.approx(0.02) and paired[1] == pytest.approx(0.02)
     assert unpaired[0] < 0 < unpaired[1]
+
+
+def test_repeats_of_a_deterministic_competitor_do_not_narrow_the_interval():
+    # The same answers sent five times are five copies of each task, not five tasks.
+    tasks = [unit((v * 37 % 101) / 101, speed=(v % 7) / 7) for v in range(30)]
+    once = bootstrap_ci(tasks, DEFAULT_WEIGHTS, seed=3, clusters=list(range(30)))
+    five = [task for _ in range(5) for task in tasks]
+    five_times = bootstrap_ci(five, DEFAULT_WEIGHTS, seed=3, clusters=list(range(30)) * 5)
+    assert five_times == once
+    assert once["high"] - once["low"] > 5
+
+
+async def test_a_run_with_repeat_5_reports_the_interval_of_repeat_1(monkeypatch):
+    """Through the runner's own aggregation: the result of a deterministic competitor
+    run with ``repeat: 5`` has the interval its ``repeat: 1`` run has."""
+    from janus_bench import runner
+
+    scores = [unit((v * 37 % 101) / 101) for v in range(12)]
+
+    def records(repeat: int) -> list[dict]:
+        return [
+            {"id": f"t-{n}", "repeat": r, "scores": dict(scores[n])}
+            for r in range(repeat)
+            for n in range(len(scores))
+        ]
+
+    suite = type(  # test double: what ``_result`` reads of a Suite
+        "S",
+        (),
+        {
+            "identity": lambda self: {"id": "s", "version": "1", "hash": "h"},
+            "kind": "public",
+            "generation": None,
+        },
+    )()
+    versions = {name: type("V", (), {"version": "t"})() for name in DEFAULT_WEIGHTS}
+    results = {}
+    for repeat in (1, 5):
+        options = runner.RunOptions(target="http://127.0.0.1:1", repeat=repeat)
+        results[repeat] = runner._result(
+            options, suite, dict(DEFAULT_WEIGHTS), versions, records(repeat), 0.0
+        )
+    assert results[5]["composite"] == results[1]["composite"]
+    assert results[5]["ci"] == results[1]["ci"]
+
+
+def test_compare_resamples_tasks_too():
+    before = [unit((v * 37 % 101) / 101) for v in range(20)]
+    after = [unit(min(1.0, (v * 37 % 101) / 101 + 0.05 * (v % 3))) for v in range(20)]
+
+    def quality(units):
+        return components(units, ["quality"])["quality"]
+
+    ids = list(range(20))
+    once = delta_ci(before, after, quality, seed=0, paired=True, clusters=(ids, ids))
+    five = delta_ci(
+        before * 5, after * 5, quality, seed=0, paired=True, clusters=(ids * 5, ids * 5)
+    )
+    assert five == pytest.approx(once)
+    assert once[0] < once[1]
+
+
+def test_aggregate_resamples_tasks_so_imports_match_the_bench():
+    """``aggregate`` (what the gateway recomputes an import with) clusters repeats like a
+    run does: five identical repeats of each task give the interval of one."""
+    once = [{"id": f"t{n}", "repeat": 0, "scores": unit((n * 37 % 101) / 101)} for n in range(20)]
+    five = [{**record, "repeat": r} for record in once for r in range(5)]
+    assert aggregate(five, DEFAULT_WEIGHTS, 3)["ci"] == aggregate(once, DEFAULT_WEIGHTS, 3)["ci"]
+    units = [record["scores"] for record in five]
+    clustered = bootstrap_ci(units, DEFAULT_WEIGHTS, 3, clusters=[r["id"] for r in five])
+    assert aggregate(five, DEFAULT_WEIGHTS, 3)["ci"] == clustered
+    # Treated as independent units, the same answers would narrow the interval.
+    naive = bootstrap_ci(units, DEFAULT_WEIGHTS, 3)
+    assert naive["high"] - naive["low"] < clustered["high"] - clustered["low"]

@@ -67,7 +67,13 @@ async def test_the_result_document_follows_the_contract(suite, bench_gateway):
     result = await run_benchmark(options(gateway, seed=3), events.append)
 
     expected = load_suite("private/test", str(path))
-    assert result["suite"] == {"id": "private/test", "version": "7", "hash": expected.hash}
+    assert result["suite"] == {
+        "id": "private/test",
+        "version": "7",
+        "hash": expected.hash,
+        "kind": "private",
+    }
+    assert result["generation"] is None  # stored items: no secret seed
     assert result["bench_version"] == __version__
     assert result["target"] == gateway and result["model"] == "janus"
     assert (result["seed"], result["subset"], result["repeat"]) == (3, 100.0, 1)
@@ -79,14 +85,20 @@ async def test_the_result_document_follows_the_contract(suite, bench_gateway):
     assert result["components"]["multimodal"] is None  # no image items in this suite
     assert 0 < result["composite"] <= 100
     assert result["ci"]["low"] <= result["composite"] <= result["ci"]["high"]
+    assert result["ci"]["resampled"] == "tasks"
+    assert set(result["evaluator"]) == {
+        "cores", "max_load_per_core", "max_loop_lag_s", "limits", "overloaded",
+    }  # fmt: skip
     for task in result["tasks"]:
         assert set(task) == {
-            "id", "type", "repeat", "ok", "error", "timings", "metered", "usage", "scores",
-            "details",
+            "id", "type", "repeat", "ok", "error", "timings", "metered", "meter", "usage",
+            "timeout_s", "scores", "details",
         }  # fmt: skip
+        assert task["timeout_s"] == result["task_timeout_s"] == 120.0
         assert task["ok"] and task["error"] is None
         assert {"ttft_s", "total_s", "max_gap_s", "content_events"} <= set(task["timings"])
         assert task["metered"]["competitor"] == "c"
+        assert task["meter"] == "verified"
         assert task["usage"] == {k: v for k, v in competitors.HONEST_USAGE.items()}
         assert task["scores"]["quality"] == 1.0
     json.dumps(result)  # plain JSON all the way down
@@ -310,4 +322,6 @@ async def test_an_answer_in_one_huge_event_is_read_whole(suite, bench_gateway):
     assert task["ok"], task["error"]
     assert task["scores"]["quality"] == 1.0
     assert task["timings"]["text_tokens"] > 60_000
-    assert task["details"]["streaming"]["burst"] == 0.0
+    # One word said 60 000 times is a few substantive words, not a paragraph.
+    assert task["timings"]["substantive_events"] == 1
+    assert task["timings"]["substantive_tokens"] < 10

@@ -25,6 +25,9 @@ FAST = {
     "content_events": 30,
     "text_events": 30,
     "text_tokens": 45,
+    "substantive_events": 30,
+    "substantive_tokens": 45,
+    "token_arrivals": [[[0.2 + 0.1 * n, 5] for n in range(9)]],
 }
 METERED = {
     "competitor": "c",
@@ -140,19 +143,43 @@ def test_streaming_rewards_a_steady_token_flow():
     steady = StreamingScorer().score(observation())
     assert steady.value == 1.0
     one_chunk = StreamingScorer().score(
-        observation(timings={**FAST, "content_events": 1, "text_events": 1})
+        observation(timings={**FAST, "substantive_events": 1, "token_arrivals": [[[0.2, 45]]]})
     )
     assert one_chunk.details["burst"] == pytest.approx(log_scale(45, 4, 64), abs=1e-4)
     assert one_chunk.value < steady.value
     two_chunks_apart = StreamingScorer().score(
-        observation(timings={**FAST, "max_gap_s": 8.0, "text_events": 2, "content_events": 2})
+        observation(
+            timings={
+                **FAST,
+                "max_gap_s": 8.0,
+                "substantive_events": 2,
+                "token_arrivals": [[[0.2, 3], [9.9, 42]]],
+            }
+        )
     )
     assert two_chunks_apart.value < one_chunk.value + 0.01
-    assert two_chunks_apart.details["gap"] < 0.1
+    assert two_chunks_apart.details["gap"] < one_chunk.details["gap"] - 0.4
+
+
+def test_flow_is_judged_by_when_words_arrive_not_by_chunks():
+    # The same 200 words ready after 6 s: one chunk, or the same words in 200 chunks at
+    # once, wait exactly as long; neither is a perfect flow.
+    one = scorers.flow([[[6.0, 200]]])
+    assert one == scorers.flow([[[6.0, 1]] * 200])
+    assert one < 0.96
+    assert scorers.flow([[[6.0, 20]]]) < 0.6  # a short answer: every word waited
+    # Words that keep ahead of a reader never make them wait.
+    reader_pace = [[[0.5 + n / 8, 1] for n in range(200)]]
+    assert scorers.flow(reader_pace) == 1.0
+    # A stall in the middle costs the words behind it.
+    stalled = [[[0.5 + n / 8, 1] for n in range(100)] + [[40.0, 100]]]
+    assert scorers.flow(stalled) < 0.8
 
 
 def test_streaming_without_any_content_scores_zero():
-    nothing = observation(timings={**FAST, "ttft_s": None, "text_events": 0, "text_tokens": 0})
+    nothing = observation(
+        timings={**FAST, "ttft_s": None, "substantive_events": 0, "token_arrivals": [[]]}
+    )
     assert StreamingScorer().score(nothing).value == 0.0
 
 

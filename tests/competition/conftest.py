@@ -16,6 +16,9 @@ from janus.gateway.app import create_app
 from janus.gateway.competition.state import COMPETITION, Competition
 from janus.gateway.keys import POOL
 from janus.plugins import load_plugins
+from janus.store import open_store
+from tests.bench.conftest import admin_key, bench_gateway, suite  # noqa: F401 (fixtures)
+from tests.competition.results import SIGNER_ENV, SIGNER_KEY
 from tests.live import LiveServers
 from tests.store.postgres_server import postgres_server, postgres_url  # noqa: F401
 
@@ -64,10 +67,23 @@ def assert_openai_error(body: dict, status_code: str) -> dict:
     return body["error"]
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request, tmp_path):
+    """A migrated store on each backend."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else ""
+    config = parse_config({"platform": {"data_dir": str(tmp_path)}, "store": {"url": url}}, "t")
+    store = open_store(config)
+    await store.open()
+    yield store
+    await store.close()
+
+
 @pytest.fixture
 def competition_gateway(live, monkeypatch) -> Callable[..., CompetitionGateway]:
-    """``start(competitors={id: url}, router=..., default=..., store_url=..., suite=...)``."""
+    """``start(competitors={id: url}, router=..., default=..., store_url=..., suite=...,
+    competition={more [competition] keys})``."""
     monkeypatch.setenv("JANUS_ADMIN_KEY", ADMIN_KEY)
+    monkeypatch.setenv(SIGNER_ENV, SIGNER_KEY)
 
     def start(
         competitors: dict[str, str] | None = None,
@@ -76,7 +92,8 @@ def competition_gateway(live, monkeypatch) -> Callable[..., CompetitionGateway]:
         default: str | None = None,
         fallbacks: tuple[str, ...] = (),
         store_url: str = "",
-        suite: str = "public/dev",
+        suite: str = "public/dev",  # noqa: F811 (not the bench's suite fixture)
+        competition: dict[str, Any] | None = None,
     ) -> CompetitionGateway:
         config = parse_config(
             {
@@ -86,7 +103,7 @@ def competition_gateway(live, monkeypatch) -> Callable[..., CompetitionGateway]:
                 ],
                 "platform": {"enabled": False, "data_dir": tempfile.mkdtemp(prefix="janus-test-")},
                 "store": {"url": store_url},
-                "competition": {"suite": suite},
+                "competition": {"suite": suite, **(competition or {})},
                 "web": {"enabled": False},
             },
             "test config",

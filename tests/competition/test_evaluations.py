@@ -47,12 +47,14 @@ def tiny_suite(tmp_path, monkeypatch):
     monkeypatch.setenv("JANUS_BENCH_PRIVATE", str(write_suite(tmp_path / "suite", TASKS)))
 
 
-async def events_of(gateway, evaluation_id: str) -> list[dict | str]:
+async def events_of(gateway, evaluation_id: str, key: str | None = None) -> list[dict | str]:
     """Every event of the evaluation's SSE stream, up to and including [DONE]."""
     seen: list[dict | str] = []
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    url = f"{gateway.url}/v1/evaluations/{evaluation_id}/events"
     async with (
         aiohttp.ClientSession() as session,
-        session.get(f"{gateway.url}/v1/evaluations/{evaluation_id}/events") as response,
+        session.get(url, headers=headers) as response,
     ):
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/event-stream")
@@ -77,23 +79,24 @@ async def start(gateway, competitor_id: str, **options) -> dict:
 
 async def test_a_full_evaluation_produces_a_leaderboard_row(live, competition_gateway, tiny_suite):
     scripted, url = live.competitor(reference_answers())
-    gateway = competition_gateway({"honest": url}, suite=SUITE)
+    gateway = competition_gateway({"honest": url}, suite=SUITE, competition={"rank_external": True})
     started = await start(gateway, "honest", seed=7)
     assert (started["status"], started["suite"]["id"], started["seed"]) == ("running", SUITE, 7)
 
-    events = await events_of(gateway, started["id"])
+    events = await events_of(gateway, started["id"], key=ADMIN_KEY)
     assert events[0] == {"event": "started", "total": 2}
     assert [e["event"] for e in events[1:3]] == ["task", "task"]
     assert all(e["quality"] == 1.0 and e["error"] is None for e in events[1:3])
     assert events[3]["event"] == "finished" and events[-1] == "[DONE]"
-    assert len(scripted.requests) == 2 and {r["model"] for r in scripted.requests} == {"honest"}
+    # Through the ordinary route: the competitor sees what a user's request looks like.
+    assert len(scripted.requests) == 2 and {r["model"] for r in scripted.requests} == {"janus"}
 
-    _, evaluation = await call(gateway, "GET", f"/v1/evaluations/{started['id']}")
+    _, evaluation = await call(gateway, "GET", f"/v1/evaluations/{started['id']}", key=ADMIN_KEY)
     assert evaluation["status"] == "finished"
     assert evaluation["suite"]["version"] == "7" and evaluation["suite"]["hash"].startswith(
         "sha256:"
     )
-    assert evaluation["result"]["model"] == "honest"
+    assert evaluation["result"]["model"] == "janus"
     assert evaluation["composite"] == events[3]["composite"]
     _, leaderboard = await call(gateway, "GET", "/v1/leaderboard")
     row = leaderboard["data"][0]
@@ -104,7 +107,7 @@ async def test_a_full_evaluation_produces_a_leaderboard_row(live, competition_ga
     )
     assert row["components"]["quality"] == 1.0
     # Replaying a finished run gives the same events.
-    assert await events_of(gateway, started["id"]) == events
+    assert await events_of(gateway, started["id"], key=ADMIN_KEY) == events
 
 
 async def test_a_subset_evaluation_stays_off_the_leaderboard(live, competition_gateway, tiny_suite):
@@ -161,14 +164,20 @@ async def test_a_result_submitted_by_janus_bench_is_stored_as_the_bench_wrote_it
     result = await run_benchmark(options)
     answer = await submit_result(gateway.url, ADMIN_KEY, result, "honest")
     assert (answer["status"], answer["source"]) == ("finished", "submitted")
-    _, stored = await call(gateway, "GET", f"/v1/evaluations/{answer['id']}")
-    assert stored["result"] == result
+    _, stored = await call(gateway, "GET", f"/v1/evaluations/{answer['id']}", key=ADMIN_KEY)
+    assert stored["result"] == result  # recomputed aggregates: the bench's own
     assert stored["ci"] == (
         {"low": result["ci"]["low"], "high": result["ci"]["high"]} if result["ci"] else None
     )
     _, leaderboard = await call(gateway, "GET", "/v1/leaderboard")
     assert [row["evaluation_id"] for row in leaderboard["data"]] == [answer["id"]]
-    assert leaderboard["suite"] == result["suite"]
+    assert leaderboard["suite"] == {**result["suite"], "kind": "private"}
+    row = leaderboard["data"][0]  # unsigned: listed, marked imported, not ranked
+    assert (row["imported"], row["ranked"], row["unranked_reason"]) == (
+        True,
+        False,
+        "untrusted import",
+    )
 
 
 async def test_another_replica_follows_and_cancels_a_run(

@@ -41,7 +41,7 @@ SIGKILL = -9  # a child's exit status as Python reports a SIGKILL
 def siege(hostile_site, tmp_path_factory) -> Iterator[Siege]:  # noqa: F811
     tmp_path = tmp_path_factory.mktemp("competitor-jail")
     limits, unsupported = supported(
-        CompetitorConfig, memory_mb=MEMORY_MB, processes=PROCESSES, cpus=CPUS
+        CompetitorConfig, memory_mb=MEMORY_MB, pids=PROCESSES, cpus=CPUS
     )
     competitors = [
         {"id": "attacker", "kind": "subprocess", "plugin": "hostile", **limits},
@@ -86,7 +86,7 @@ class TestASubprocessCompetitor(HostAttacks):
         assert_attack_failed(siege.findings, "forge_token")
 
     def test_a_fork_bomb_stops_at_the_process_limit(self, siege):
-        why = not_configurable(siege, "processes")
+        why = not_configurable(siege, "pids")
         assert_limit_held(siege.findings, siege.killed, "fork_bomb", "count", PROCESSES - 1, why)
 
     def test_memory_stops_at_the_memory_limit(self, siege):

@@ -15,6 +15,7 @@ from janus.store import (
     ArtifactRecord,
     CompetitorRecord,
     EvaluationRecord,
+    RewardEntry,
     Store,
     StoreConflict,
     open_store,
@@ -158,6 +159,69 @@ async def test_an_evaluation_keeps_its_result_and_how_it_ended(store: Store):
     assert (await store.get_evaluation("ev-1")).status == "finished"
     listed = await store.list_evaluations("alpha")
     assert [e.id for e in listed] == ["ev-1"] and listed[0].result is None
+
+
+async def test_owner_keys_signers_and_artifacts_are_kept(store: Store):
+    await store.add_competitor(replace(_competitor("alpha"), owner_key_hash="ab" * 32))
+    assert (await store.get_competitor("alpha")).owner_key_hash == "ab" * 32
+    signed = replace(_evaluation("ev-1"), signed_by="lab", artifact="sha256:" + "cd" * 32)
+    await store.add_evaluation(signed)
+    await store.finish_evaluation("ev-1", status="finished", finished_at=20, result=RESULT)
+    for stored in (await store.get_evaluation("ev-1"), (await store.list_evaluations())[0]):
+        assert (stored.signed_by, stored.artifact) == ("lab", "sha256:" + "cd" * 32)
+
+
+async def test_a_generated_runs_secret_task_seed_is_kept(store: Store):
+    """The champion's paired re-run draws the same generated items with it."""
+    await store.add_evaluation(replace(_evaluation("ev-1"), task_seed="5e" * 16))
+    await store.finish_evaluation("ev-1", status="finished", finished_at=20, result=RESULT)
+    for stored in (await store.get_evaluation("ev-1"), (await store.list_evaluations())[0]):
+        assert stored.task_seed == "5e" * 16
+    await store.add_evaluation(_evaluation("ev-2"))
+    assert (await store.get_evaluation("ev-2")).task_seed is None
+
+
+def _reward(period: str, recipient: str, amount: float, kind: str = "competitor", rank=1):
+    start = {"d1": 0.0, "d2": 86400.0}[period]
+    return RewardEntry(
+        period=period,
+        period_start=start,
+        period_end=start + 86400,
+        policy="winner-takes-most",
+        parameters={"pool": 1000.0, "period": "day"},
+        recipient_kind=kind,
+        recipient_id=recipient,
+        rank=rank if kind == "competitor" else None,
+        amount=amount,
+        basis={"share": 0.7},
+    )
+
+
+async def test_a_reward_period_is_stored_once_and_read_back_in_order(store: Store):
+    second = [_reward("d2", "beta", 300.0, rank=2), _reward("d2", "alpha", 700.0)]
+    first = [_reward("d1", "ocr", 100.0, kind="component"), _reward("d1", "alpha", 900.0)]
+    assert await store.add_reward_period("winner-takes-most", "d2", second, computed_at=5.0)
+    assert await store.add_reward_period("winner-takes-most", "d1", first, computed_at=5.0)
+    again = [_reward("d1", "alpha", 1.0)]
+    assert not await store.add_reward_period("winner-takes-most", "d1", again, computed_at=6.0)
+    ledger = await store.reward_ledger("winner-takes-most")
+    assert [(e.period, e.recipient_id, e.amount) for e in ledger] == [
+        ("d1", "alpha", 900.0),
+        ("d1", "ocr", 100.0),
+        ("d2", "alpha", 700.0),
+        ("d2", "beta", 300.0),
+    ]
+    assert ledger[0] == first[1]  # JSON parameters and basis come back as they went in
+    assert await store.reward_ledger("another-policy") == []
+
+
+async def test_component_calls_are_counted_per_period(store: Store):
+    for at, status in [(10.0, 200), (20.0, 200), (30.0, 502), (100.0, 200)]:
+        await store.record_component_call(
+            component_id="ocr", competitor_id="alpha", request_id=None, called_at=at, status=status
+        )
+    assert await store.component_calls_between(0.0, 100.0) == {"ocr": 2}
+    assert await store.component_calls_between(100.0, 200.0) == {"ocr": 1}
 
 
 async def test_a_cancel_request_lets_the_run_end_as_cancelled_once(store: Store):

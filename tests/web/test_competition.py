@@ -8,23 +8,24 @@ import time
 
 import aiohttp
 import pytest
+from janus_bench.catalog import load_suite
 from playwright.sync_api import expect
 
 from janus.config import parse_config
 from janus.gateway.app import create_app
 from janus.gateway.keys import ADMIN_KEY
 from janus.plugins import load_plugins
+from tests.competition.results import SIGNER_ENV, SIGNER_KEY, SUITE, TRUSTING, bench_result, signed
 from tests.conformance.competitors import Behaviour, competitor
 from tests.scripted_competitor import DONE, chunk, sse
 
 pytestmark = pytest.mark.slow
 
 WEIGHTS = {"quality": 50.0, "speed": 25.0, "cost": 10.0, "streaming": 10.0, "multimodal": 5.0}
-SUITE = {"id": "public/dev", "version": "3", "hash": "sha256:feedbeef"}
-RESULTS = {
-    "alpha": (71.5, {"low": 68.0, "high": 75.0}, [0.8, 0.7, 0.6, 0.9, 0.5]),
-    "beta": (64.25, {"low": 60.0, "high": 68.5}, [0.7, 0.9, 0.4, 0.3, 0.2]),
-    "gamma": (40.0, None, [0.4, 0.3, 0.5, 0.5, 0.1]),
+RESULTS = {  # per-component shares; gamma's result is imported unsigned
+    "alpha": [0.8, 0.7, 0.6, 0.9, 0.5],
+    "beta": [0.7, 0.9, 0.4, 0.3, 0.2],
+    "gamma": [0.4, 0.3, 0.5, 0.5, 0.1],
 }
 COMPONENTS = ["quality", "speed", "cost", "streaming", "multimodal"]
 DASH, TIMES = "\u2013", "\u00d7"  # as the page prints them
@@ -48,12 +49,13 @@ class Gateway:
 
 
 def competition_gateway(live, competitors: dict[str, str]) -> Gateway:
-    """A gateway with configured weights (not the defaults) and its admin key."""
+    """A gateway with configured weights (not the defaults) and its admin key, ranking the
+    test signer's imports."""
     config = parse_config(
         {
             "competitors": [{"id": cid, "url": url} for cid, url in competitors.items()],
             "platform": {"enabled": False, "data_dir": tempfile.mkdtemp(prefix="janus-test-")},
-            "competition": {"weights": WEIGHTS},
+            "competition": {"weights": WEIGHTS, "suite": SUITE, **TRUSTING},
         },
         "test config",
     )
@@ -61,32 +63,31 @@ def competition_gateway(live, competitors: dict[str, str]) -> Gateway:
     return Gateway(live.serve(app), app[ADMIN_KEY])
 
 
-def publish_results(live, gateway: Gateway) -> None:
-    for competitor_id, (composite, ci, scores) in RESULTS.items():
-        status, body = gateway.post(
-            live,
-            "/v1/evaluations/results",
-            {
-                "competitor_id": competitor_id,
-                "suite": SUITE,
-                "composite": composite,
-                "ci": ci,
-                "components": dict(zip(COMPONENTS, scores, strict=True)),
-                "weights": WEIGHTS,
-                "finished_at": time.time(),
-            },
+def publish_results(live, gateway: Gateway) -> dict:
+    """Import the results (alpha and beta signed, gamma not); the leaderboard's JSON."""
+    for competitor_id, scores in RESULTS.items():
+        shares = dict(zip(COMPONENTS, scores, strict=True))
+        body = {
+            "competitor_id": competitor_id,
+            **bench_result(0, weights=WEIGHTS, shares=shares, spread=0.05),
+            "finished_at": time.time(),
+        }
+        status, reply = gateway.post(
+            live, "/v1/evaluations/results", body if competitor_id == "gamma" else signed(body)
         )
-        assert status == 201, body
+        assert status == 201, reply
+    return live.call(_get(gateway.url + "/v1/leaderboard"))[1]
 
 
 def column(page, name: str) -> list[str]:
     return page.locator(f'#leaderboard tbody td[data-col="{name}"]').all_inner_texts()
 
 
-def test_the_leaderboard_shows_the_apis_rows_sortable_with_ci_bars(live, browser_page):
+def test_the_leaderboard_shows_the_apis_rows_sortable_with_ci_bars(live, browser_page, monkeypatch):
+    monkeypatch.setenv(SIGNER_ENV, SIGNER_KEY)
     _, url = live.competitor(sse(chunk("hi"), DONE))
     gateway = competition_gateway(live, {cid: url for cid in RESULTS})
-    publish_results(live, gateway)
+    board = {row["competitor_id"]: row for row in publish_results(live, gateway)["data"]}
     page = browser_page.page
     page.goto(gateway.url + "/competition")
 
@@ -97,34 +98,46 @@ def test_the_leaderboard_shows_the_apis_rows_sortable_with_ci_bars(live, browser
         "beta",
         "gamma",
     ]
-    assert column(page, "rank") == ["1", "2", "3"]
+    assert column(page, "rank") == ["1", "2", DASH]  # gamma: listed apart
     composites = column(page, "composite")
-    assert composites[0].startswith(f"71.5 [68.0{DASH}75.0]")
-    assert composites[1].startswith(f"64.3 [60.0{DASH}68.5]")
-    assert composites[2].startswith("40.0 (no CI)")
-    assert column(page, "quality") == ["80", "70", "40"]
-    assert column(page, "multimodal") == ["50", "20", "10"]
+    for text, cid in zip(composites, RESULTS, strict=True):
+        row = board[cid]
+        ci = row["ci"]
+        assert text.startswith(f"{row['composite']:.1f} [{ci['low']:.1f}{DASH}{ci['high']:.1f}]")
+    for name in ("quality", "multimodal"):
+        expected = [f"{board[cid]['components'][name] * 100:.0f}" for cid in RESULTS]
+        assert column(page, name) == expected
     assert column(page, "days_at_first") == ["0", "0", "0"]
+    gamma = page.locator('#leaderboard tr[data-competitor="gamma"]')
+    expect(gamma.locator(".badge.imported")).to_have_text("Imported")
+    expect(gamma.locator(".badge.unranked")).to_have_text("Not ranked: untrusted import")
+    alpha = page.locator('#leaderboard tr[data-competitor="alpha"]')
+    expect(alpha.locator(".badge.imported")).to_have_text("Imported (signed by test-lab)")
 
     champion = page.locator("#leaderboard tr.champion")
     expect(champion).to_have_count(1)
     expect(champion).to_have_attribute("data-competitor", "alpha")
     expect(champion.locator(".badge.champion")).to_have_text("Champion")
     bar = rows.first.locator(".ci-bar")
-    assert bar.locator(".range").evaluate("e => [e.style.left, e.style.width]") == ["68%", "7%"]
-    assert bar.locator(".point").evaluate("e => e.style.left") == "71.5%"
-    assert rows.nth(2).locator(".ci-bar .range").count() == 0
+    alpha_ci = board["alpha"]["ci"]
+    assert bar.locator(".range").evaluate("e => parseFloat(e.style.left)") == pytest.approx(
+        alpha_ci["low"]
+    )
+    assert bar.locator(".point").evaluate("e => parseFloat(e.style.left)") == pytest.approx(
+        board["alpha"]["composite"]
+    )
     browser_page.screenshot("competition")
 
     page.get_by_role("button", name="Speed").click()
     expect(page.get_by_role("columnheader", name=re.compile("Speed"))).to_have_attribute(
         "aria-sort", "descending"
     )
-    assert column(page, "speed") == ["90", "70", "30"]
+    speeds = sorted((board[cid]["components"]["speed"] * 100 for cid in RESULTS), reverse=True)
+    assert column(page, "speed") == [f"{v:.0f}" for v in speeds]
     page.get_by_role("button", name=re.compile("Speed")).click()
-    assert column(page, "speed") == ["30", "70", "90"]
+    assert column(page, "speed") == [f"{v:.0f}" for v in reversed(speeds)]
     page.get_by_role("button", name="Competitor").click()
-    assert column(page, "rank") == ["1", "2", "3"]
+    assert column(page, "rank") == ["1", "2", DASH]
 
     expect(page.locator("#formula")).to_have_text(
         f"composite = 100 {TIMES} (0.50 {TIMES} quality + 0.25 {TIMES} speed"
@@ -132,7 +145,11 @@ def test_the_leaderboard_shows_the_apis_rows_sortable_with_ci_bars(live, browser
     )
     expect(page.locator("#weights tbody tr")).to_have_count(5)
     expect(page.locator('#weights tr[data-component="speed"] td').nth(1)).to_have_text("25 (25%)")
-    expect(page.locator("#suite")).to_have_text("Suite public/dev, version 3 (sha256:feedbeef)")
+    suite = load_suite("public/dev")
+    expect(page.locator("#suite")).to_have_text(
+        f"Suite public/dev, version {suite.version} ({suite.hash}); "
+        "public: its answers ship with the bench"
+    )
     expect(page.locator("#competitors tbody tr")).to_have_count(3)
     browser_page.assert_clean_console()
 
@@ -142,6 +159,28 @@ def test_an_empty_leaderboard_says_so(live, browser_page):
     page = browser_page.page
     page.goto(gateway.url + "/competition")
     expect(page.locator("#leaderboard tbody")).to_have_text("No competitor has been evaluated yet.")
+    expect(page.locator("#rewards tbody")).to_contain_text("No rewards yet")
+    expect(page.locator("#rewards-policy")).to_contain_text("Policy winner-takes-most: period day")
+    browser_page.assert_clean_console()
+
+
+def test_the_reward_ledger_is_shown(live, browser_page, monkeypatch):
+    monkeypatch.setenv(SIGNER_ENV, SIGNER_KEY)
+    _, url = live.competitor(sse(chunk("hi"), DONE))
+    gateway = competition_gateway(live, {"alpha": url})
+    two_days_ago = time.time() - 2 * 86400
+    body = {"competitor_id": "alpha", **bench_result(60, weights=WEIGHTS)}
+    body.update(started_at=two_days_ago, finished_at=two_days_ago)
+    assert gateway.post(live, "/v1/evaluations/results", signed(body))[0] == 201
+    status, added = gateway.post(live, "/v1/rewards/compute", {})
+    assert status == 200 and added["data"]
+    page = browser_page.page
+    page.goto(gateway.url + "/competition")
+    paid = page.locator(f'#rewards tr[data-period="{added["data"][0]}"][data-recipient="alpha"]')
+    expect(paid.locator("td")).to_have_text(
+        [added["data"][0], "alpha", "competitor", "1", "700.00 credits"]
+    )
+    expect(page.get_by_role("table", name=re.compile("reward ledger"))).to_be_visible()
     browser_page.assert_clean_console()
 
 

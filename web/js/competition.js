@@ -1,5 +1,6 @@
-// The competition page: the live leaderboard, the scoring formula with the configured
-// weights, and the submission form with its conformance report.
+// The competition page: the live leaderboard (ranked rows, then the rows listed apart),
+// the reward ledger, the scoring formula with the configured weights, and the submission
+// form with its conformance report.
 
 import "./header.js";
 import { ApiError, apiKey, describeError, getJSON, postJSON, setApiKey } from "./api.js";
@@ -14,13 +15,18 @@ const MEANING = {
   multimodal: "Tasks with images",
 };
 const REFRESH_MS = 30000;
+const SUITE_KIND = {
+  public: "public: its answers ship with the bench",
+  private: "private",
+  generated: "generated fresh for every evaluation",
+};
 
 const $ = (id) => document.getElementById(id);
 let board = null; // the last leaderboard response
 let sort = { key: "rank", descending: false };
 
 const COLUMNS = [
-  { key: "rank", label: "Rank", value: (r) => r.rank },
+  { key: "rank", label: "Rank", value: (r) => r.rank ?? Infinity },
   { key: "name", label: "Competitor", value: (r) => (r.name || r.competitor_id).toLowerCase() },
   { key: "composite", label: "Composite (95% CI)", value: (r) => r.composite },
   ...COMPONENTS.map((c) => ({ key: c, label: c[0].toUpperCase() + c.slice(1), value: (r) => r.components?.[c] ?? -1 })),
@@ -56,6 +62,8 @@ function compositeCell(row) {
     ciBar(row),
   );
 }
+
+const DASH = "\u2013";
 
 function componentCell(value, name) {
   return h("td", { dataset: { col: name }, text: Number.isFinite(value) ? (value * 100).toFixed(0) : "–" });
@@ -109,13 +117,16 @@ function renderBoard() {
       h(
         "tr",
         { class: row.champion ? "champion" : "", dataset: { competitor: row.competitor_id } },
-        h("td", { dataset: { col: "rank" }, text: row.rank }),
+        h("td", { dataset: { col: "rank" }, text: row.ranked === false ? DASH : row.rank }),
         h(
           "td",
           { dataset: { col: "name" } },
           h("strong", { text: row.name || row.competitor_id }),
           row.name && row.name !== row.competitor_id ? h("div", { class: "muted", text: row.competitor_id }) : null,
           row.champion ? h("span", { class: "badge champion", text: "Champion" }) : null,
+          row.imported ? h("span", { class: "badge imported", text: row.signed_by ? `Imported (signed by ${row.signed_by})` : "Imported" }) : null,
+          row.ranked === false ? h("span", { class: "badge unranked", text: `Not ranked: ${row.unranked_reason}` }) : null,
+          row.audit ? h("div", { class: "muted", dataset: { audit: row.audit.passed ? "passed" : "failed" }, text: `Audit ${row.audit.passed ? "passed" : "failed"} ${formatTime(row.audit.finished_at)}` }) : null,
         ),
         compositeCell(row),
         COMPONENTS.map((c) => componentCell(row.components?.[c], c)),
@@ -149,7 +160,13 @@ async function refresh() {
     board = await getJSON("/v1/leaderboard");
     $("board-error").replaceChildren();
     const suite = board.suite || {};
-    $("suite").textContent = suite.id ? `Suite ${suite.id}, version ${suite.version} (${suite.hash || "no hash"})` : "";
+    const kind = suite.kind ? `; ${SUITE_KIND[suite.kind] || suite.kind}` : "";
+    $("suite").textContent = suite.id ? `Suite ${suite.id}, version ${suite.version} (${suite.hash || "no hash"})${kind}` : "";
+    $("suspended").replaceChildren(
+      ...(board.suspended || []).map((s) =>
+        h("p", { class: "muted", dataset: { competitor: s.competitor_id } }, `Off the board after a failed audit: ${s.name || s.competitor_id}. ${s.audit?.reason || ""}`),
+      ),
+    );
     renderFormula(board.weights || {});
     renderBoard();
     $("board-updated").textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${REFRESH_MS / 1000} s.`;
@@ -160,6 +177,36 @@ async function refresh() {
 
 function link(url) {
   return /^https?:\/\//.test(url || "") ? h("a", { href: url, text: url, rel: "noopener noreferrer" }) : url || "";
+}
+
+async function refreshRewards() {
+  try {
+    const ledger = await getJSON("/v1/rewards");
+    $("rewards-error").replaceChildren();
+    const policy = ledger.policy;
+    $("rewards-policy").textContent = policy
+      ? `Policy ${policy.name}: ` + Object.entries(policy.parameters).map(([k, v]) => `${k} ${v}`).join(", ")
+      : "Rewards are off.";
+    const unit = policy?.parameters?.unit || "";
+    const rows = ledger.data.slice(-14).reverse().flatMap((period) =>
+      period.payouts.map((p) =>
+        h(
+          "tr",
+          { dataset: { period: period.period, recipient: p.recipient_id } },
+          h("td", { text: period.period }),
+          h("td", { text: p.recipient_id }),
+          h("td", { text: p.recipient_kind }),
+          h("td", { text: p.rank ?? DASH }),
+          h("td", { class: "number", text: `${p.amount.toFixed(2)} ${unit}`.trim() }),
+        ),
+      ),
+    );
+    $("rewards").tBodies[0].replaceChildren(
+      ...(rows.length ? rows : [h("tr", {}, h("td", { colspan: 5, class: "muted", text: "No rewards yet: a period is paid once it has closed." }))]),
+    );
+  } catch (err) {
+    $("rewards-error").replaceChildren(errorBox(`Could not load the rewards: ${describeError(err)}`));
+  }
 }
 
 async function refreshCompetitors() {
@@ -237,6 +284,14 @@ async function submit(event) {
     const report = accepted.conformance || { checks: [] };
     result.replaceChildren(
       h("p", { class: "check-pass", text: `Accepted: ${accepted.competitor?.id || body.id} passed every conformance check.` }),
+      accepted.owner_key
+        ? h(
+            "p",
+            { class: "owner-key" },
+            "Your owner key, shown only now (it opens your per-task results once a run has ended): ",
+            h("code", { text: accepted.owner_key }),
+          )
+        : null,
       checksTable(report.checks || []),
     );
     refresh();
@@ -257,6 +312,7 @@ $("submit-form").addEventListener("submit", submit);
 function refreshAll() {
   refresh();
   refreshCompetitors();
+  refreshRewards();
 }
 
 renderHead();

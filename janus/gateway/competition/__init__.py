@@ -5,10 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from janus.gateway.competition import evaluations, submissions
-from janus.gateway.competition.http import listing
+from janus.gateway.competition.audits import setup_audits
+from janus.gateway.competition.http import admin_only, listing
 from janus.gateway.competition.leaderboard import spell_dict
+from janus.gateway.competition.rewards import ledger_dict, reward_plan
 from janus.gateway.competition.state import COMPETITION, Competition, run_competition
-from janus.gateway.keys import CONFIG, STORE
+from janus.gateway.keys import CONFIG, PLUGINS, STORE
 
 
 def setup_competition(app: web.Application) -> None:
@@ -16,7 +18,7 @@ def setup_competition(app: web.Application) -> None:
 
     Call after the store and the competitor pool are set up: the competition joins the
     pool once it is open (its cleanup context runs after theirs)."""
-    app[COMPETITION] = Competition(app[CONFIG], app[STORE])
+    app[COMPETITION] = Competition(app[CONFIG], app[STORE], reward_plan(app[CONFIG], app[PLUGINS]))
     app.cleanup_ctx.append(run_competition)
     routes = app.router
     routes.add_get("/v1/competitors", submissions.list_competitors)
@@ -32,6 +34,9 @@ def setup_competition(app: web.Application) -> None:
     routes.add_get("/v1/evaluations/{evaluation_id}/events", evaluations.evaluation_events)
     routes.add_get("/v1/leaderboard", leaderboard)
     routes.add_get("/v1/leaderboard/history", leaderboard_history)
+    routes.add_get("/v1/rewards", rewards)
+    routes.add_post("/v1/rewards/compute", compute_rewards)
+    setup_audits(app)
 
 
 async def leaderboard(request: web.Request) -> web.Response:
@@ -41,3 +46,18 @@ async def leaderboard(request: web.Request) -> web.Response:
 async def leaderboard_history(request: web.Request) -> web.Response:
     history = await request.app[COMPETITION].store.champion_history()
     return listing([spell_dict(spell) for spell in history])
+
+
+async def rewards(request: web.Request) -> web.Response:
+    """The reward ledger (public): every stored period, its policy and payouts."""
+    competition = request.app[COMPETITION]
+    name = competition.rewards.name if competition.rewards else None
+    entries = await competition.store.reward_ledger(name)
+    return web.json_response(ledger_dict(entries, competition.rewards))
+
+
+async def compute_rewards(request: web.Request) -> web.Response:
+    """Admin: settle the closed periods now rather than at the next sync."""
+    admin_only(request)
+    added = await request.app[COMPETITION].settle_rewards()
+    return web.json_response({"object": "list", "data": added})

@@ -26,7 +26,7 @@ from aiohttp import web
 
 from janus.gateway.competition.state import COMPETITION
 from janus.gateway.keys import ADMIN_KEY, CONFIG
-from janus.server import SERVED_AT
+from janus.server import LISTENING_URLS
 from janus.store import EVALUATION_DONE, Store
 
 log = logging.getLogger("janus.competition")
@@ -34,6 +34,7 @@ POLL_INTERVAL_S = 2.0
 # How often an idle worker looks at the store again (spread, so replicas sharing one
 # store rarely look at the same moment).
 RESCAN_INTERVAL_S = 60.0
+LISTEN_POLL_S = 0.2
 _UNSPECIFIED = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}
 
 
@@ -44,27 +45,28 @@ class AutoEvaluations:
         self.subset = subset
         self.suite = suite
         self.store = store
-        self._gateway_url: str | None = None  # where the bench calls this gateway
+        self._listening: list[str] = []
         self._wake = asyncio.Event()
         self._tried: set[str] = set()
         self._worker: asyncio.Task | None = None
 
-    def served_at(self, url: str) -> None:
-        """The gateway listens at ``url``: look at the queue (the start-up scan)."""
+    def _served_at(self) -> str | None:
+        """Where the bench calls this gateway: its first TCP address, once it listens."""
+        url = next((u for u in self._listening if u.startswith("http:")), None)
+        if url is None:
+            return None
         parts = urlsplit(url)
-        if parts.scheme != "http":
-            log.warning("no automatic evaluations: the gateway is served on a unix socket")
-            return
         host = parts.hostname or ""
         host = _UNSPECIFIED.get(host, f"[{host}]" if ":" in host else host)
-        self._gateway_url = f"http://{host}:{parts.port}"
-        self.wake()
+        return f"http://{host}:{parts.port}"
 
     def wake(self) -> None:
         """Something may have joined the queue: look at the store now."""
         self._wake.set()
 
-    def start(self) -> None:
+    def start(self, listening: list[str]) -> None:
+        """Work once the gateway listens (``listening``: its addresses, filled then)."""
+        self._listening = listening
         if self.mode != "off":
             self._worker = asyncio.get_running_loop().create_task(self._work())
 
@@ -78,18 +80,24 @@ class AutoEvaluations:
     async def _work(self) -> None:
         headers = {"Authorization": f"Bearer {self.admin_key}"}
         async with aiohttp.ClientSession(headers=headers) as session:
+            while not self._listening:  # the start-up look, as soon as the gateway listens
+                await asyncio.sleep(LISTEN_POLL_S)
+            self._wake.set()
             while True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
                         self._wake.wait(), RESCAN_INTERVAL_S * random.uniform(0.5, 1.5)
                     )
                 self._wake.clear()
-                if self._gateway_url is None:
+                if (gateway_url := self._served_at()) is None:
+                    if self._listening:  # served, but on a unix socket only
+                        log.warning("no automatic evaluations: the gateway has no TCP address")
+                        return
                     continue
                 try:
                     while (competitor_id := await self._next()) is not None:
                         self._tried.add(competitor_id)
-                        await self._evaluate(session, competitor_id, self._gateway_url)
+                        await self._evaluate(session, competitor_id, gateway_url)
                 except (aiohttp.ClientError, OSError, ValueError, KeyError) as exc:
                     log.error("automatic evaluations stopped until the next look: %s", exc)
                 except Exception:
@@ -138,12 +146,12 @@ def setup_auto_evaluations(app: web.Application) -> None:
         app[COMPETITION].store,
     )
     app[AUTO_EVALUATIONS] = auto
-    app.setdefault(SERVED_AT, []).append(auto.served_at)
+    app.setdefault(LISTENING_URLS, [])
     app.cleanup_ctx.append(_run)
 
 
 async def _run(app: web.Application) -> AsyncIterator[None]:
-    app[AUTO_EVALUATIONS].start()
+    app[AUTO_EVALUATIONS].start(app[LISTENING_URLS])
     yield
     await app[AUTO_EVALUATIONS].close()
 

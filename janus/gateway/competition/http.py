@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from typing import Any, TypeVar
 
@@ -45,6 +47,23 @@ def is_admin(request: web.Request) -> bool:
     except JanusError:
         return False
     return True
+
+
+def bearer_token(request: web.Request) -> str:
+    authorization = request.headers.get("Authorization", "")
+    return authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
+
+
+def owner_key_hash(owner_key: str) -> str:
+    return hashlib.sha256(owner_key.encode()).hexdigest()
+
+
+def holds_owner_key(request: web.Request, stored_hash: str | None) -> bool:
+    """Whether the request's bearer token is the owner key whose hash is ``stored_hash``."""
+    presented = bearer_token(request)
+    if not presented or not stored_hash:
+        return False
+    return hmac.compare_digest(owner_key_hash(presented), stored_hash)
 
 
 def not_found(what: str, identifier: str, param: str | None = None) -> JanusError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,12 +19,22 @@ from typing import Any
 from aiohttp import web
 
 from janus.config import Config
-from janus.gateway.competition.leaderboard import Entrant, build_leaderboard
+from janus.gateway.competition.crown import CrownJudge
+from janus.gateway.competition.identities import image_identity, plugin_identity
+from janus.gateway.competition.leaderboard import (
+    AUDIT_SOURCE,
+    BoardRules,
+    Entrant,
+    build_leaderboard,
+    suite_kind,
+)
+from janus.gateway.competition.rewards import RewardPlan, settle_rewards
 from janus.gateway.competition.runner import ABANDONED_AFTER_S, EvaluationRunner
 from janus.gateway.competitors import CompetitorPool
-from janus.gateway.keys import POOL
+from janus.gateway.keys import PLUGINS, POOL
 from janus.gateway.runtimes.wiring import submission_runtime
 from janus.interfaces import CompetitorRuntime, DeployFailed
+from janus.plugins import PluginManager
 from janus.store import CompetitorRecord, Store
 
 log = logging.getLogger("janus.competition")
@@ -34,32 +45,122 @@ class Competition:
     """One gateway's view of the competition: the store it reads, the pool it keeps in
     step, the evaluations it runs."""
 
-    def __init__(self, config: Config, store: Store) -> None:
+    def __init__(self, config: Config, store: Store, rewards: RewardPlan | None = None) -> None:
         self.config = config
         self.store = store
+        self.rewards = rewards
         self.runner = EvaluationRunner(store)
         self.pool: CompetitorPool | None = None
         # Runs submitted images (janus.gateway.runtimes); None: image submissions can't run.
         self.runtime: CompetitorRuntime | None = None
+        self.judge = CrownJudge(
+            store, dict(config.competition.weights), config.competition.crown_alpha
+        )
+        # The ranked suite's version and hash (see ``pin_suite``) and the identities of the
+        # configured subprocess competitors' plugins (see ``pin_plugins``).
+        self.suite_pin: dict[str, str | None] = {"version": None, "hash": None}
+        self.plugin_identities: dict[str, str | None] = {}
+        # The trusted signers' keys, read once from the variables the configuration names.
+        self.signer_keys = {
+            signer.name: os.environ[signer.key_env].encode()
+            for signer in config.competition.trusted_signers
+            if os.environ.get(signer.key_env)
+        }
+        for signer in config.competition.trusted_signers:
+            if signer.name not in self.signer_keys:
+                log.warning(
+                    "trusted signer %s has no key ($%s is unset): its imports are refused",
+                    signer.name,
+                    signer.key_env,
+                )
+
+    async def pin_suite(self) -> None:
+        """Pin the ranked suite: the configured version/hash, else the installed
+        janus-bench's copy of ``[competition] suite``; say loudly when it is public."""
+        competition = self.config.competition
+        if competition.suite_version or competition.suite_hash:
+            self.suite_pin = {"version": competition.suite_version, "hash": competition.suite_hash}
+        else:
+            self.suite_pin = await asyncio.to_thread(_installed_suite, competition.suite)
+        if self.suite_pin["hash"] is None and self.suite_pin["version"] is None:
+            log.warning(
+                "the ranked suite %s is not pinned ([competition] suite_hash) and janus-bench "
+                "cannot load it: no evaluation is ranked",
+                competition.suite,
+            )
+        if suite_kind(competition.suite) == "public":
+            log.warning(
+                "THE CANONICAL SUITE %s IS PUBLIC: its answers ship with janus-bench, so an "
+                "answer key scores perfectly. %s",
+                competition.suite,
+                "Ranking on it anyway (allow_public_suite = true): rows are flagged."
+                if competition.allow_public_suite
+                else "Nothing is ranked on it; set [competition] suite to a private or "
+                "generated suite (or allow_public_suite = true for a test board).",
+            )
+
+    async def pin_plugins(self, plugins: PluginManager) -> None:
+        """The identity of each configured subprocess competitor's plugin distribution."""
+        factories = plugins.collect("register_competitors")
+        wanted = {c.id: factories.get(c.plugin or "") for c in self.config.competitors}
+        self.plugin_identities = {
+            cid: await asyncio.to_thread(plugin_identity, factory) if factory else None
+            for cid, factory in wanted.items()
+            if self.config.competitor(cid).kind == "subprocess"
+        }
+
+    def rules(self) -> BoardRules:
+        competition = self.config.competition
+        return BoardRules(
+            suite_id=competition.suite,
+            version=self.suite_pin["version"],
+            hash=self.suite_pin["hash"],
+            weights=dict(competition.weights),
+            allow_public_suite=competition.allow_public_suite,
+            rank_external=competition.rank_external,
+            trusted_signers=frozenset(s.name for s in competition.trusted_signers),
+        )
 
     async def entrants(self) -> dict[str, Entrant]:
         """Who may be on the board: configured competitors and active submissions."""
-        entrants = {c.id: Entrant(c.name or c.id, None) for c in self.config.competitors}
+        entrants = {}
+        for spec in self.config.competitors:
+            name = spec.name or spec.id
+            if spec.kind == "external":
+                entrants[spec.id] = Entrant(name, None, external=True)
+                continue
+            identity = self.plugin_identities.get(spec.id)
+            reason = None if identity else "plugin not from an installed distribution"
+            entrants[spec.id] = Entrant(name, None, identity=identity, unranked_reason=reason)
         for record in await self.store.list_competitors():
             if record.status == "active" and record.id not in entrants:
-                entrants[record.id] = Entrant(record.name, record.submitted_at)
+                entrants[record.id] = submitted_entrant(record)
         return entrants
 
+    async def artifact_of(self, competitor_id: str) -> str | None:
+        """What an evaluation of ``competitor_id`` starting now runs (its identity)."""
+        entrant = (await self.entrants()).get(competitor_id)
+        return entrant.identity if entrant else None
+
     async def leaderboard(self) -> dict[str, Any]:
+        audits = [e for e in await self.store.list_evaluations() if e.source == AUDIT_SOURCE]
         board = await build_leaderboard(
-            self.store,
-            self.config.competition.suite,
-            self.config.competition.weights,
-            await self.entrants(),
+            self.store, self.rules(), await self.entrants(), audits=audits, judge=self.judge
         )
         if self.pool is not None:
-            self.pool.ranking = tuple(row["competitor_id"] for row in board["data"])
+            # ``janus`` goes to ranked competitors only: nothing unranked is served as #1.
+            ranked = [row["competitor_id"] for row in board["data"] if row["ranked"]]
+            self.pool.ranking = tuple(ranked)
         return board
+
+    async def settle_rewards(self, now: float | None = None) -> list[str]:
+        """Add the closed periods missing from the reward ledger; their labels."""
+        if self.rewards is None:
+            return []
+        now = time.time() if now is None else now
+        return await settle_rewards(
+            self.store, self.rewards, self.rules(), await self.entrants(), now
+        )
 
     async def sync(self) -> None:
         """Bring the pool's submitted competitors and ranking in line with the store, and
@@ -118,6 +219,29 @@ class Competition:
             )
 
 
+def submitted_entrant(record: CompetitorRecord) -> Entrant:
+    """A submission runs off the platform when it has a URL (the URL is what is routed
+    to); an image runs on it, pinned only when referenced by digest."""
+    if record.url:
+        return Entrant(record.name, record.submitted_at, external=True)
+    identity = image_identity(record.image)
+    reason = None if identity else "image not pinned by digest"
+    return Entrant(record.name, record.submitted_at, identity=identity, unranked_reason=reason)
+
+
+def _installed_suite(suite_id: str) -> dict[str, str | None]:
+    """The installed janus-bench's version and hash of ``suite_id`` (None, None without)."""
+    try:
+        from janus_bench.catalog import SuiteError, load_suite
+    except ImportError:
+        return {"version": None, "hash": None}
+    try:
+        identity = load_suite(suite_id, None).identity()
+    except SuiteError:
+        return {"version": None, "hash": None}
+    return {"version": identity["version"], "hash": identity["hash"]}
+
+
 COMPETITION = web.AppKey("competition", Competition)
 
 
@@ -126,7 +250,10 @@ async def run_competition(app: web.Application) -> AsyncIterator[None]:
     competition = app[COMPETITION]
     competition.pool = app[POOL]
     competition.runtime = submission_runtime(app)
+    await competition.pin_suite()
+    await competition.pin_plugins(app[PLUGINS])
     await competition.sync()
+    await competition.settle_rewards()
     syncing = asyncio.get_running_loop().create_task(_keep_in_step(competition))
     yield
     syncing.cancel()
@@ -140,5 +267,6 @@ async def _keep_in_step(competition: Competition) -> None:
         await asyncio.sleep(SYNC_INTERVAL_S)
         try:
             await competition.sync()
+            await competition.settle_rewards()
         except Exception:
             log.exception("could not refresh the competition from the store")

@@ -24,7 +24,14 @@ from janus.config import CompetitorId
 from janus.conformance import BadTarget, ConformanceReport, check_conformance
 from janus.errors import JanusError
 from janus.gateway.competition.auto import evaluate_when_accepted
-from janus.gateway.competition.http import admin_only, is_admin, listing, not_found, parse_body
+from janus.gateway.competition.http import (
+    admin_only,
+    is_admin,
+    listing,
+    not_found,
+    owner_key_hash,
+    parse_body,
+)
 from janus.gateway.competition.licenses import osi_license
 from janus.gateway.competition.state import COMPETITION, Competition
 from janus.gateway.keys import TOKENS
@@ -158,6 +165,8 @@ async def submit_competitor(request: web.Request) -> web.Response:
         report = await _admissible(submission.url, admin=is_admin(request))
     elif submission.image:
         report = await _runs_and_conforms(request, submission.id, submission.image)
+    # Shown once, stored only as a hash: it opens the competitor's own per-task results.
+    owner_key = "jown-" + secrets.token_urlsafe(32)
     record = CompetitorRecord(
         id=submission.id,
         name=submission.name,
@@ -169,6 +178,7 @@ async def submit_competitor(request: web.Request) -> web.Response:
         submitted_at=time.time(),
         status="active",
         conformance=report.to_dict() if report else None,
+        owner_key_hash=owner_key_hash(owner_key),
     )
     try:
         await competition.store.add_competitor(record)
@@ -179,7 +189,12 @@ async def submit_competitor(request: web.Request) -> web.Response:
     await competition.sync()
     evaluate_when_accepted(request.app)
     return web.json_response(
-        {"competitor": competitor_dict(record), "conformance": record.conformance}, status=201
+        {
+            "competitor": competitor_dict(record),
+            "conformance": record.conformance,
+            "owner_key": owner_key,
+        },
+        status=201,
     )
 
 
