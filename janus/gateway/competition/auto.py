@@ -80,13 +80,12 @@ class AutoEvaluations:
     async def _work(self) -> None:
         headers = {"Authorization": f"Bearer {self.admin_key}"}
         async with aiohttp.ClientSession(headers=headers) as session:
-            while not self._listening:  # the start-up look, as soon as the gateway listens
-                await asyncio.sleep(LISTEN_POLL_S)
-            self._wake.set()
             while True:
+                # Until the gateway listens, look often: the start-up look comes right then.
+                rescan_s = RESCAN_INTERVAL_S * random.uniform(0.5, 1.5)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
-                        self._wake.wait(), RESCAN_INTERVAL_S * random.uniform(0.5, 1.5)
+                        self._wake.wait(), rescan_s if self._listening else LISTEN_POLL_S
                     )
                 self._wake.clear()
                 if (gateway_url := self._served_at()) is None:
