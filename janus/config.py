@@ -106,6 +106,9 @@ class ContainersConfig(ContainerLimits):
     seccomp_default: str = "/usr/share/containers/seccomp.json"
     # The largest image archive an admin may upload (POST /v1/competitors/images).
     max_archive_bytes: int = Field(4 * 1024**3, ge=1024)
+    # Start-up runs one probe container; when Podman does not enforce its memory, pids or
+    # network limits here, start-up refuses unless the operator accepts that here.
+    allow_unenforced_limits: bool = False
 
     @model_validator(mode="after")
     def _ports_differ(self) -> ContainersConfig:

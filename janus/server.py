@@ -24,8 +24,8 @@ EXTRA_UNIX_SOCKETS = web.AppKey("extra_unix_sockets", list)
 CONNECTION_LIMITS = web.AppKey("connection_limits", ConnectionLimits)
 # For aiohttp's protocol: the gateway writes its own access log (janus.gateway.observability).
 _HANDLER_ARGS: dict[str, Any] = {"access_log": None}
-# An app that needs to call itself (the competition's audits) puts a list here; each
-# address it is served on is appended once it listens.
+# An app that needs to call itself (the competition's audits, its automatic evaluations)
+# puts a list here; each address it is served on is appended once it listens.
 LISTENING_URLS = web.AppKey("listening_urls", list)
 
 

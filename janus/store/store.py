@@ -307,6 +307,26 @@ class Store:
         )
         return [_evaluation(row) for row in rows]
 
+    async def awaiting_evaluation(
+        self, suite_id: str, *, min_subset: float, images_only: bool
+    ) -> list[str]:
+        """Active submitted competitors (only those without a ``url`` when ``images_only``)
+        with no run on ``suite_id`` covering at least ``min_subset`` that is under way or
+        finished, oldest submission first: the automatic-evaluation queue, read from the
+        store so that it survives a restart (a run its stopping gateway cancelled, or that
+        failed, leaves its competitor waiting)."""
+        images = "AND c.url IS NULL " if images_only else ""
+        rows = await self.database.fetch(
+            f"SELECT c.id FROM competitors c WHERE c.status = 'active' {images}"
+            "AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.competitor_id = c.id "
+            "AND e.suite_id = ? AND e.subset >= ? "
+            "AND e.status IN ('running', 'cancelling', 'finished')) "
+            "ORDER BY c.submitted_at, c.id",
+            suite_id,
+            float(min_subset),
+        )
+        return [row[0] for row in rows]
+
     async def add_evaluation_event(self, evaluation_id: str, seq: int, event: dict) -> None:
         await self.database.execute(
             "INSERT INTO evaluation_events (evaluation_id, seq, event) VALUES (?, ?, ?)",

@@ -204,7 +204,8 @@ def content_of(sse: str) -> str:
 
 @pytest.fixture
 def container_gateway(live, monkeypatch) -> Iterator:
-    """``start(competitors=[...], containers={...})`` → a running ``ContainerGateway``."""
+    """``start(competitors=[...], containers={...}, web=False)`` → a running
+    ``ContainerGateway`` (with the web UI when ``web``)."""
     monkeypatch.setenv("JANUS_ADMIN_KEY", ADMIN_KEY)
     monkeypatch.setenv("JANUS_PLATFORM_SECRET", "container-tests-secret")
     directories = []
@@ -215,6 +216,7 @@ def container_gateway(live, monkeypatch) -> Iterator:
         data_dir: str | None = None,
         competition: dict[str, Any] | None = None,
         platform: dict[str, Any] | None = None,
+        web: bool = False,
     ) -> ContainerGateway:
         if data_dir is None:
             data_dir = tempfile.mkdtemp(prefix="janus-containers-")
@@ -232,7 +234,7 @@ def container_gateway(live, monkeypatch) -> Iterator:
                 },
                 # Automatic evaluations only where a test asks for them.
                 "competition": competition or {"auto_evaluate": "off"},
-                "web": {"enabled": False},
+                "web": {"enabled": web},
             },
             "container test config",
         )

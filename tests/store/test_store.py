@@ -270,6 +270,40 @@ async def test_runs_whose_gateway_stopped_beating_their_heart_are_ended(store: S
     assert await store.end_abandoned_evaluations(now=100.0, silent_for_s=30.0) == []
 
 
+async def test_the_automatic_evaluation_queue_is_read_from_the_store(store: Store):
+    def image(competitor_id: str, submitted_at: float, **extra) -> CompetitorRecord:
+        record = _competitor(competitor_id, submitted_at)
+        return replace(record, url=None, image=f"localhost/{competitor_id}:1", **extra)
+
+    await store.add_competitor(image("boxed-late", 300.0))
+    await store.add_competitor(image("boxed", 200.0))
+    await store.add_competitor(_competitor("hosted", 100.0))  # runs at its url
+    await store.add_competitor(image("off", 50.0, status="disabled"))
+    for competitor_id in ("done", "running", "cancelled", "failed", "subset", "elsewhere"):
+        await store.add_competitor(image(competitor_id, 400.0))
+    await store.add_evaluation(_evaluation("ev-done", "done"))
+    await store.finish_evaluation("ev-done", status="finished", finished_at=5, result=RESULT)
+    await store.add_evaluation(_evaluation("ev-running", "running"))
+    await store.add_evaluation(_evaluation("ev-cancelled", "cancelled"))
+    await store.request_cancel("ev-cancelled")
+    await store.finish_evaluation("ev-cancelled", status="cancelled", finished_at=5, error="x")
+    await store.add_evaluation(_evaluation("ev-failed", "failed"))
+    await store.finish_evaluation("ev-failed", status="failed", finished_at=5, error="x")
+    await store.add_evaluation(_evaluation("ev-subset", "subset", subset=10.0))
+    await store.add_evaluation(_evaluation("ev-elsewhere", "elsewhere", suite_id="public/x"))
+
+    waiting = ["boxed", "boxed-late", "cancelled", "elsewhere", "failed", "subset"]
+    assert await store.awaiting_evaluation("public/dev", min_subset=100, images_only=True) == (
+        waiting
+    )
+    everyone = await store.awaiting_evaluation("public/dev", min_subset=100, images_only=False)
+    assert everyone == ["hosted", *waiting]
+    # A run on a share of the suite counts when the queue asks for no more than that share.
+    assert "subset" not in await store.awaiting_evaluation(
+        "public/dev", min_subset=10, images_only=True
+    )
+
+
 async def test_evaluation_events_replay_from_any_point(store: Store):
     for seq in range(3):
         await store.add_evaluation_event("ev-1", seq, {"event": "task", "done": seq})

@@ -187,7 +187,7 @@ async def submit_competitor(request: web.Request) -> web.Response:
             await competition.runtime.remove(submission.id)
         raise _taken(submission.id) from None
     await competition.sync()
-    evaluate_when_accepted(request, record.id, image=not submission.url)
+    evaluate_when_accepted(request.app)
     return web.json_response(
         {
             "competitor": competitor_dict(record),
@@ -218,6 +218,7 @@ async def change_competitor(request: web.Request) -> web.Response:
         raise JanusError("A competitor needs a url or an image.", code="invalid_value", param="url")
     await competition.store.update_competitor(competitor_id, **changes)
     await competition.sync()
+    evaluate_when_accepted(request.app)  # re-activated, or a new image
     return web.json_response(competitor_dict(await _submitted(competition, competitor_id)))
 
 

@@ -29,8 +29,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from janus.config import ContainerLimits, ContainersConfig
-from janus.gateway.runtimes import cgroups, netns
+from janus.config import ConfigError, ContainerLimits, ContainersConfig
+from janus.gateway.runtimes import cgroups, limits_probe, netns
 from janus.gateway.runtimes.podman import (
     COMPETITOR_LABEL,
     GATEWAY_LABEL,
@@ -53,11 +53,12 @@ _STABLE_AFTER_S = 60.0  # a container up this long has its crash count forgiven
 _HEALTH_TIMEOUT_S = 5.0
 _STOP_TIMEOUT_S = 3
 _COUNTERS = ("cpu_seconds", "memory_bytes", "memory_peak_bytes", "pids")
+KIND = "container"
 
 
 @hookimpl
 def register_runtimes(register):
-    register("container", ContainerRuntime)
+    register(KIND, ContainerRuntime)
 
 
 def instance_id(data_dir: str | os.PathLike[str]) -> str:
@@ -81,6 +82,8 @@ class ContainerRuntime:
         self._containers: dict[str, ContainerCompetitor] = {}
         self.seccomp_profile = Path(self.directory) / "seccomp.json"
         self._profile_ready = False
+        # Configured competitors this runtime runs (it may also run submitted images).
+        self._configured = [c.id for c in context.config.competitors if c.kind == KIND]
 
     async def prepare_launch(self) -> None:
         """Before the first container starts: note that containers may exist, and write
@@ -100,7 +103,12 @@ class ContainerRuntime:
             self._profile_ready = True
 
     async def start(self) -> None:
-        """Remove the containers an earlier run of this gateway left behind."""
+        """Remove the containers an earlier run of this gateway left behind, then check
+        that Podman enforces the limits here (``limits_probe``)."""
+        await self._remove_leftovers()
+        await self._check_limits()
+
+    async def _remove_leftovers(self) -> None:
         if not self._marker.exists():
             return
         try:
@@ -111,6 +119,46 @@ class ContainerRuntime:
         if names:
             log.warning("removed %d container(s) left by an earlier run: %s", len(names), names)
         self._marker.unlink(missing_ok=True)
+
+    async def _check_limits(self) -> None:
+        """Stop start-up (``ConfigError``) when a container's limits would not hold, unless
+        ``containers.allow_unenforced_limits``. Without Podman at all nothing can run, so
+        nothing is unlimited: only configured container competitors make that an error."""
+        spec = ContainerSpec(
+            name=f"janus-{self.instance}-limits-probe",
+            image="",
+            limits=limits_probe.PROBE_LIMITS,
+            labels={GATEWAY_LABEL: self.instance},
+            environment={},
+            user=self.settings.user,
+            oci_runtime=self.settings.oci_runtime,
+            pull=self.settings.pull,
+            seccomp_profile=str(self.seccomp_profile),
+        )
+        try:
+            await self.prepare_launch()
+            reason = await limits_probe.unenforced(
+                spec,
+                Path(self.directory) / "probe-root",
+                binary=self._binary,
+                timeout_s=self.settings.startup_timeout_s,
+            )
+        except limits_probe.PodmanMissing as exc:
+            if self._configured:
+                raise ConfigError(f"containers: {exc}; competitors {self._configured}") from None
+            log.warning("submitted images cannot run: %s", exc)
+            return
+        except DeployFailed as exc:
+            reason = str(exc)
+        if reason is None:
+            return
+        message = f"containers: cannot enforce container limits with {self._binary} ({reason})"
+        if not self.settings.allow_unenforced_limits:
+            raise ConfigError(
+                f"{message}. Make Podman enforce them (cgroups, oci_runtime), or set "
+                "[containers] allow_unenforced_limits = true to run containers without them"
+            )
+        log.warning("%s: COMPETITOR CONTAINERS RUN WITHOUT ENFORCED LIMITS", message)
 
     async def deploy(self, competitor_id: str, image: str, limits: ContainerLimits) -> Deployment:
         current = self._containers.get(competitor_id)
