@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -44,6 +46,22 @@ IPNetwork = Annotated[
 ]
 
 
+_ORIGIN = re.compile(r"(?P<scheme>https?)://(?P<host>[^/?#@\s]+)/?", re.IGNORECASE)
+
+
+def _origin(value: str) -> str:
+    """A browser's serialisation of an origin (lower-case scheme and host, no path), or "*"."""
+    if value == "*":
+        return value
+    match = _ORIGIN.fullmatch(value)
+    if match is None:
+        raise ValueError(f'{value!r} is not an origin like https://app.example:8443 (or "*")')
+    return f"{match['scheme'].lower()}://{match['host'].lower()}"
+
+
+Origin = Annotated[str, AfterValidator(_origin)]
+
+
 class GatewayConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
@@ -58,6 +76,8 @@ class GatewayConfig(_Section):
     # Proxies (addresses or networks) whose X-Forwarded-For is believed: behind them, the
     # client's address (for per-address limits and logs) is the nearest untrusted hop.
     trusted_proxies: list[IPNetwork] = Field(default_factory=list)
+    # Origins whose pages may call /v1/* from a browser (CORS); "*" means any. Off when empty.
+    cors_origins: list[Origin] = Field(default_factory=list)
 
 
 class RoutingConfig(_Section):

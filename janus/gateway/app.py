@@ -22,6 +22,7 @@ from janus.gateway.artifacts import Artifacts, SandboxReader, UrlSigner
 from janus.gateway.chat import chat_completions
 from janus.gateway.competition import setup_competition
 from janus.gateway.competitors import open_pool
+from janus.gateway.cors import setup_cors
 from janus.gateway.downloads import serve_artifact
 from janus.gateway.exposure import refuse_open_public_bind
 from janus.gateway.guardrails import build_guardrails
@@ -80,6 +81,7 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     body_limit = config.gateway.max_body_bytes + 1
     app = web.Application(middlewares=middlewares, client_max_size=body_limit)
     app[CONFIG] = config
+    setup_cors(app, config.gateway.cors_origins)
     app[PLUGINS] = plugins
     app[ROUTER] = _router(config, plugins)
     streams: set[StreamRelay] = set()
