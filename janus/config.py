@@ -30,6 +30,8 @@ CONFIG_ENV = "JANUS_CONFIG"
 DEFAULT_FILE_NAME = "janus.toml"
 
 CompetitorId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+# The model name that asks the router to choose (the routers' default and fallbacks).
+JANUS_MODEL = "janus"
 
 
 class ConfigError(Exception):
@@ -84,6 +86,9 @@ class RoutingConfig(_Section):
     router: str = "by-model"
     default: CompetitorId | None = None
     fallbacks: list[CompetitorId] = Field(default_factory=list)
+    # Other names clients use for a model: alias → a competitor id (or "janus"), resolved
+    # before routing, so clients written for other names work unchanged.
+    aliases: dict[CompetitorId, str] = Field(default_factory=dict)
 
 
 class CompetitorConfig(_Section):
@@ -294,6 +299,14 @@ class Config(_Section):
         for index, fallback in enumerate(self.routing.fallbacks):
             if fallback not in seen:
                 raise _KeyError(f"routing.fallbacks[{index}]", f"no competitor has id '{fallback}'")
+        for alias, target in self.routing.aliases.items():
+            if alias in seen or alias == JANUS_MODEL:
+                raise _KeyError(f"routing.aliases.{alias}", "is already a model id")
+            if target not in seen and target != JANUS_MODEL:
+                raise _KeyError(
+                    f"routing.aliases.{alias}",
+                    f"no competitor has id '{target}' (targets are competitor ids or 'janus')",
+                )
         return self
 
     def competitor(self, competitor_id: str) -> CompetitorConfig | None:
@@ -307,7 +320,10 @@ class Config(_Section):
         default = self.routing.default
         if default in competitor_ids:  # the first remaining fallback takes its place
             default = fallbacks.pop(0) if fallbacks else None
-        routing = self.routing.model_copy(update={"default": default, "fallbacks": fallbacks})
+        aliases = {a: t for a, t in self.routing.aliases.items() if t not in competitor_ids}
+        routing = self.routing.model_copy(
+            update={"default": default, "fallbacks": fallbacks, "aliases": aliases}
+        )
         kept = [c for c in self.competitors if c.id not in competitor_ids]
         return self.model_copy(update={"competitors": kept, "routing": routing})
 

@@ -15,7 +15,6 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from janus import __version__
-from janus.builtin.routers import JANUS_MODEL
 from janus.config import Config
 from janus.gateway.admin import BENCH_GRANTEE, load_admin_key
 from janus.gateway.artifacts import Artifacts, SandboxReader, UrlSigner
@@ -46,6 +45,7 @@ from janus.gateway.keys import (
 )
 from janus.gateway.marketplace import setup_marketplace
 from janus.gateway.middleware import add_request_id, observe, only_platform_on
+from janus.gateway.models import list_models, retrieve_model
 from janus.gateway.observability import Metrics
 from janus.gateway.relay import StreamRelay
 from janus.gateway.supervisor import Child, Supervisor
@@ -128,6 +128,7 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     app.cleanup_ctx.append(_plugin_lifecycle)
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/v1/models", list_models)
+    app.router.add_get("/v1/models/{model_id}", retrieve_model)
     app.router.add_get("/v1/artifacts/{artifact_id}", serve_artifact)
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics)
@@ -240,17 +241,6 @@ async def _plugin_lifecycle(app: web.Application) -> AsyncIterator[None]:
     await app[PLUGINS].acall("startup", app=app)
     yield
     await app[PLUGINS].acall("shutdown", app=app)
-
-
-async def list_models(request: web.Request) -> web.Response:
-    created = request.app[STARTED_AT]
-    pool = request.app[POOL]
-    models = [{"id": c.id, "object": "model", "created": created, "owned_by": c.name} for c in pool]
-    if pool.default is not None:
-        models.insert(
-            0, {"id": JANUS_MODEL, "object": "model", "created": created, "owned_by": "janus"}
-        )
-    return web.json_response({"object": "list", "data": models})
 
 
 async def health(request: web.Request) -> web.Response:

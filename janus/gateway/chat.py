@@ -30,6 +30,7 @@ from janus.gateway.keys import (
     TOKENS,
     record_of,
 )
+from janus.gateway.models import resolve_alias
 from janus.gateway.observability import RequestRecord
 from janus.gateway.relay import StreamRelay, error_for
 from janus.gateway.upstream import failure_from_status, read_limited, unreachable
@@ -52,6 +53,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
 
     body = await _read_body(request, settings.max_body_bytes)
     chat = parse_chat_request(body)
+    body, chat = resolve_alias(request.app[CONFIG].routing.aliases, body, chat)
     record.stream = chat.stream
     guardrails = request.app[GUARDRAILS]
     if not guardrails.active:
