@@ -48,6 +48,7 @@ from janus.gateway.middleware import add_request_id, observe, only_platform_on
 from janus.gateway.models import list_models, retrieve_model
 from janus.gateway.observability import Metrics
 from janus.gateway.relay import StreamRelay
+from janus.gateway.responses import create_response
 from janus.gateway.supervisor import Child, Supervisor
 from janus.gateway.web import setup_web
 from janus.interfaces import Router
@@ -127,6 +128,7 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     app.cleanup_ctx.append(_competitor_pool)
     app.cleanup_ctx.append(_plugin_lifecycle)
     app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_post("/v1/responses", create_response)
     app.router.add_get("/v1/models", list_models)
     app.router.add_get("/v1/models/{model_id}", retrieve_model)
     app.router.add_get("/v1/artifacts/{artifact_id}", serve_artifact)
