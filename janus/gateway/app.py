@@ -132,6 +132,7 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     app.router.add_get("/v1/models", list_models)
     app.router.add_get("/v1/models/{model_id}", retrieve_model)
     app.router.add_get("/v1/artifacts/{artifact_id}", serve_artifact)
+    app.router.add_get("/v1/artifacts/{artifact_id}/{file_name}", serve_artifact)
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics)
     setup_competition(app)
