@@ -25,7 +25,7 @@ long_description_content_type = text/markdown
 packages = {package}
 python_requires = >=3.11
 install_requires =
-    janus
+    janus-competitive-gateway
 
 [options.entry_points]
 janus =
