@@ -64,13 +64,15 @@ def run(plugins: PluginManager, config_path: str | None, host: str | None, port:
 
     def ready(url: str) -> None:
         logging.getLogger("janus").info(
-            "janus %s listening on %s (config: %s; router: %s; competitors: %s; default: %s)",
+            "janus %s listening on %s (config: %s; router: %s; competitors: %s; default: %s; "
+            "guardrails: %s)",
             __version__,
             url,
             source,
             config.routing.router,
             competitors,
             config.routing.default or "none",
+            ", ".join(config.guardrails.enabled) or "none",
         )
 
     where = {
