@@ -15,9 +15,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from janus.gateway.exchange import ARTIFACT_EVENT, ARTIFACTS_EVENT
 from janus.gateway.responses_input import ResponsesRequest
 
-ARTIFACT_EVENT = "artifact"
 _INCOMPLETE = {"length": "max_output_tokens", "content_filter": "content_filter"}
 
 
@@ -382,8 +382,11 @@ class StreamTranslator:
         )
 
     def _janus_event(self, janus: dict[str, Any]) -> bytes:
-        if janus.get("event") == ARTIFACT_EVENT and isinstance(janus.get("payload"), dict):
-            self._artifacts.append(janus["payload"])
+        payload = janus.get("payload")
+        if janus.get("event") == ARTIFACT_EVENT and isinstance(payload, dict):
+            self._artifacts.append(payload)
+        elif janus.get("event") == ARTIFACTS_EVENT and isinstance(payload, dict):
+            self._artifacts.extend(payload.get("items") or [])
         return self._event("janus.event", event=janus.get("event"), payload=janus.get("payload"))
 
     def _event(self, kind: str, **fields: Any) -> bytes:

@@ -188,3 +188,54 @@ async def test_a_name_with_spaces_and_no_extension_gets_one_and_is_escaped(live)
 )
 def test_link_names(display_name, mime_type, expected):
     assert link_name(display_name, mime_type) == expected
+
+
+async def test_an_iso_8601_created_at_is_accepted_and_normalised(live):
+    iso = descriptor(created_at="2026-12-03T10:00:00Z")
+    _, url = live.competitor(answer(answer_with(iso)))
+    gateway = live.gateway({"a": url})
+    status, body = await complete(gateway)
+    assert status == 200, body
+    (hosted,) = body["choices"][0]["message"]["artifacts"]
+    assert isinstance(hosted["created_at"], int)
+    _, url = live.competitor(answer(answer_with(descriptor(created_at="yesterday"))))
+    status, body = await complete(live.gateway({"a": url}))
+    assert status == 502 and "created_at" in body["error"]["message"]
+    assert "ISO-8601" in body["error"]["message"]
+
+
+async def test_a_plural_artifacts_event_has_every_item_rehosted(live):
+    items = [descriptor(), descriptor(id="a2", display_name="again.png")]
+    event = {"janus": {"event": "artifacts", "payload": {"items": items}}}
+    streamed = chunk(choices=[{"index": 0, "delta": event, "finish_reason": None}])
+    _, url = live.competitor(sse(streamed, chunk("Two dots."), DONE))
+    gateway = live.gateway({"a": url}, default="a")
+    received = await stream_chat(gateway, chat_body())
+    assert received.done and not received.errors
+    payload = received.chunks[0]["choices"][0]["delta"]["janus"]["payload"]
+    assert [item["display_name"] for item in payload["items"]] == ["dot.png", "again.png"]
+    for item in payload["items"]:
+        assert item["url"].startswith(gateway + "/v1/artifacts/")
+        assert (await download(item["url"]))[:2] == (200, PNG)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"items": [descriptor(url="http://169.254.169.254/latest/meta-data")]},
+        {"items": "not a list"},
+        {},
+    ],
+)
+async def test_a_plural_artifacts_event_never_passes_unchecked(live, payload):
+    event = {"janus": {"event": "artifacts", "payload": payload}}
+    streamed = chunk(choices=[{"index": 0, "delta": event, "finish_reason": None}])
+    _, url = live.competitor(sse(streamed, DONE))
+    gateway = live.gateway({"a": url}, default="a")
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(gateway + "/v1/chat/completions", json=chat_body()) as response,
+    ):
+        status, body = response.status, await response.json()
+    assert status == 502 and body["error"]["code"] == "competitor_failed"
+    assert "artifact" in body["error"]["message"]
