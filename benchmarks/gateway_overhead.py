@@ -51,6 +51,8 @@ import aiohttp
 import uvloop
 from aiohttp import web
 
+import janus
+
 HOST = "127.0.0.1"
 CHUNKS_PER_STREAM = 20
 IDLE_STREAMS = 1000
@@ -631,7 +633,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "aiohttp": metadata.version("aiohttp"),
         "uvloop": metadata.version("uvloop"),
-        "janus": metadata.version("janus"),
+        "janus": janus.__version__,
         "kernel": platform.release(),
     }
 

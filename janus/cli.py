@@ -16,6 +16,7 @@ import click
 from janus import __version__
 from janus.config import ConfigError, resolve_config
 from janus.plugins import PluginError, PluginManager, load_plugins
+from janus.provenance import shared_package_warning
 
 
 class CLIError(click.ClickException):
@@ -52,6 +53,8 @@ def run(plugins: PluginManager, config_path: str | None, host: str | None, port:
     if overrides:
         config = config.model_copy(update={"gateway": config.gateway.model_copy(update=overrides)})
     _configure_logging()
+    if warning := shared_package_warning():
+        logging.getLogger("janus").warning(warning)
     try:
         app = create_app(config, plugins)
     except (PluginError, ConfigError) as exc:
@@ -61,13 +64,15 @@ def run(plugins: PluginManager, config_path: str | None, host: str | None, port:
 
     def ready(url: str) -> None:
         logging.getLogger("janus").info(
-            "janus %s listening on %s (config: %s; router: %s; competitors: %s; default: %s)",
+            "janus %s listening on %s (config: %s; router: %s; competitors: %s; default: %s; "
+            "guardrails: %s)",
             __version__,
             url,
             source,
             config.routing.router,
             competitors,
             config.routing.default or "none",
+            ", ".join(config.guardrails.enabled) or "none",
         )
 
     where = {
@@ -108,6 +113,8 @@ def serve(plugins: PluginManager, name: str, host: str, port: int, unix_socket: 
 @click.pass_obj
 def list_plugins(plugins: PluginManager, as_json: bool) -> None:
     """List loaded plugins with their version and the hooks they implement."""
+    if warning := shared_package_warning():
+        click.echo(f"Warning: {warning}", err=True)
     infos = plugins.describe()
     if as_json:
         rows = [

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,6 +30,8 @@ CONFIG_ENV = "JANUS_CONFIG"
 DEFAULT_FILE_NAME = "janus.toml"
 
 CompetitorId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+# The model name that asks the router to choose (the routers' default and fallbacks).
+JANUS_MODEL = "janus"
 
 
 class ConfigError(Exception):
@@ -42,6 +46,22 @@ IPNetwork = Annotated[
     ipaddress.IPv4Network | ipaddress.IPv6Network,
     BeforeValidator(lambda value: ipaddress.ip_network(value, strict=False)),
 ]
+
+
+_ORIGIN = re.compile(r"(?P<scheme>https?)://(?P<host>[^/?#@\s]+)/?", re.IGNORECASE)
+
+
+def _origin(value: str) -> str:
+    """A browser's serialisation of an origin (lower-case scheme and host, no path), or "*"."""
+    if value == "*":
+        return value
+    match = _ORIGIN.fullmatch(value)
+    if match is None:
+        raise ValueError(f'{value!r} is not an origin like https://app.example:8443 (or "*")')
+    return f"{match['scheme'].lower()}://{match['host'].lower()}"
+
+
+Origin = Annotated[str, AfterValidator(_origin)]
 
 
 class GatewayConfig(_Section):
@@ -65,12 +85,17 @@ class GatewayConfig(_Section):
     body_timeout_s: float = Field(60.0, gt=0)
     idle_timeout_s: float = Field(75.0, gt=0)
     max_connections_per_client: int = Field(256, ge=0)
+    # Origins whose pages may call /v1/* from a browser (CORS); "*" means any. Off when empty.
+    cors_origins: list[Origin] = Field(default_factory=list)
 
 
 class RoutingConfig(_Section):
     router: str = "by-model"
     default: CompetitorId | None = None
     fallbacks: list[CompetitorId] = Field(default_factory=list)
+    # Other names clients use for a model: alias → a competitor id (or "janus"), resolved
+    # before routing, so clients written for other names work unchanged.
+    aliases: dict[CompetitorId, str] = Field(default_factory=dict)
 
 
 class ContainerLimits(_Section):
@@ -427,6 +452,14 @@ class Config(_Section):
         for index, fallback in enumerate(self.routing.fallbacks):
             if fallback not in seen:
                 raise _KeyError(f"routing.fallbacks[{index}]", f"no competitor has id '{fallback}'")
+        for alias, target in self.routing.aliases.items():
+            if alias in seen or alias == JANUS_MODEL:
+                raise _KeyError(f"routing.aliases.{alias}", "is already a model id")
+            if target not in seen and target != JANUS_MODEL:
+                raise _KeyError(
+                    f"routing.aliases.{alias}",
+                    f"no competitor has id '{target}' (targets are competitor ids or 'janus')",
+                )
         return self
 
     def competitor(self, competitor_id: str) -> CompetitorConfig | None:
@@ -440,7 +473,10 @@ class Config(_Section):
         default = self.routing.default
         if default in competitor_ids:  # the first remaining fallback takes its place
             default = fallbacks.pop(0) if fallbacks else None
-        routing = self.routing.model_copy(update={"default": default, "fallbacks": fallbacks})
+        aliases = {a: t for a, t in self.routing.aliases.items() if t not in competitor_ids}
+        routing = self.routing.model_copy(
+            update={"default": default, "fallbacks": fallbacks, "aliases": aliases}
+        )
         kept = [c for c in self.competitors if c.id not in competitor_ids]
         return self.model_copy(update={"competitors": kept, "routing": routing})
 

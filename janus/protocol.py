@@ -8,9 +8,18 @@ models only check what the gateway itself relies on and give precise 400s for th
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+)
 
 from janus.errors import invalid_request
 
@@ -117,6 +126,19 @@ class JanusEvent(_Open):
     payload: dict[str, Any] = Field(default_factory=dict)
 
 
+def _unix_time(value: Any) -> Any:
+    """Unix seconds; an ISO-8601 string (the proof of concept's form) is converted."""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("must be Unix seconds or an ISO-8601 date and time") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return int(moment.timestamp())
+    return value
+
+
 class Artifact(_Open):
     id: str
     type: str
@@ -124,7 +146,7 @@ class Artifact(_Open):
     display_name: str
     size_bytes: int = Field(ge=0)
     sha256: str
-    created_at: int
+    created_at: Annotated[int, BeforeValidator(_unix_time)]
     ttl_seconds: int | None = None
     url: str
 

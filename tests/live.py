@@ -54,6 +54,7 @@ class LiveServers:
         default: str | None = None,
         fallbacks: tuple[str, ...] = (),
         router: str = "by-model",
+        aliases: dict[str, str] | None = None,
         plugins: tuple[object, ...] = (),
         platform: dict[str, Any] | None = None,
         artifacts: dict[str, Any] | None = None,
@@ -70,7 +71,12 @@ class LiveServers:
         config = parse_config(
             {
                 "gateway": gateway,
-                "routing": {"default": default, "fallbacks": list(fallbacks), "router": router},
+                "routing": {
+                    "default": default,
+                    "fallbacks": list(fallbacks),
+                    "router": router,
+                    "aliases": aliases or {},
+                },
                 "competitors": [{"id": cid, "url": url} for cid, url in competitors.items()]
                 + [{"id": cid, **spec} for cid, spec in (subprocess_competitors or {}).items()],
                 "platform": {"enabled": False, "data_dir": tempfile.mkdtemp(prefix="janus-test-")}

@@ -137,8 +137,6 @@ def _validate(options: RunOptions) -> dict[str, float]:
     if options.overload_load_per_core <= 0 or options.overload_loop_lag_s <= 0:
         raise RunError("overload thresholds: must be positive")
     weights = dict(options.weights if options.weights is not None else DEFAULT_WEIGHTS)
-    if unknown := sorted(set(weights) - set(DEFAULT_WEIGHTS)):
-        raise RunError(f"weights: unknown component(s) {', '.join(unknown)}")
     if any(w < 0 for w in weights.values()) or not sum(weights.values()) > 0:
         raise RunError("weights: must be non-negative with a positive sum")
     return weights
@@ -163,8 +161,12 @@ async def run_benchmark(
         raise RunError(str(exc)) from None
     if scorers is None:
         scorers = await asyncio.to_thread(load_scorers)
-    if missing := sorted(set(weights) - set(scorers)):
-        raise RunError(f"no scorer registered for {', '.join(missing)}")
+    # Any registered scorer is a component once it has a weight (third-party ones too).
+    if unknown := sorted(set(weights) - set(scorers)):
+        raise RunError(
+            f"weights: unknown component(s) {', '.join(unknown)} "
+            f"(registered scorers: {', '.join(sorted(scorers))})"
+        )
     tasks = select_tasks(suite.tasks, options.subset, options.seed)
     emit = progress or (lambda event: None)
     started_at = time.time()
@@ -253,8 +255,10 @@ async def _open_judge(
     session: aiohttp.ClientSession, options: RunOptions, tasks: list[dict]
 ) -> PlatformJudge | None:
     """The judge when a model is pinned and some task has a ``judge`` check; without a
-    pinned model those parts are skipped (and say so in the task's details)."""
-    if not options.judge_model or not any(uses_kind(t.get("check"), "judge") for t in tasks):
+    pinned model those parts are skipped (and say so in the task's details). A pinned model
+    the platform does not serve stops the run at once, judge tasks or not: a result must
+    never claim a judge that could not have graded it."""
+    if not options.judge_model:
         return None
     key = await _platform_key(options, "judge checks need platform inference")
     judge = PlatformJudge(session, options.platform_url or options.target, key, options.judge_model)
@@ -262,7 +266,7 @@ async def _open_judge(
         await judge.check_available()
     except JudgeUnavailable as exc:
         raise RunError(f"the judge is not usable: {exc}") from None
-    return judge
+    return judge if any(uses_kind(t.get("check"), "judge") for t in tasks) else None
 
 
 def _result(

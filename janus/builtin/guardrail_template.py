@@ -25,7 +25,7 @@ long_description_content_type = text/markdown
 packages = {package}
 python_requires = >=3.11
 install_requires =
-    janus
+    janus-competitive-gateway
 
 [options.entry_points]
 janus =
@@ -82,15 +82,30 @@ class {cls}:
 
     async def check_request(self, request: RequestContext) -> dict[str, Any] | None:
         for message in request.body.get("messages") or ():
-            content = message.get("content") if isinstance(message, dict) else None
-            if message.get("role") == "user" and isinstance(content, str):
-                found = [word for word in self.blocked if word in content.lower()]
-                if found:
-                    raise GuardrailViolation(
-                        f"The request contains a blocked word: {{found[0]}}.",
-                        code="blocked_word",
-                    )
+            if not isinstance(message, dict) or message.get("role") != "user":
+                continue
+            text = _text_of(message.get("content")).lower()
+            found = [word for word in self.blocked if word in text]
+            if found:
+                raise GuardrailViolation(
+                    f"The request contains a blocked word: {{found[0]}}.",
+                    code="blocked_word",
+                )
         return None
+
+
+def _text_of(content: Any) -> str:
+    """A message's text: the string, or its text parts (what the openai SDK sends when a
+    message also carries an image), so the word cannot slip through as a part."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\\n".join(
+            part.get("text", "")
+            for part in content
+            if isinstance(part, dict) and part.get("type") == "text"
+        )
+    return ""
 '''
 
 TEST = '''\
@@ -112,6 +127,16 @@ def test_allows_ordinary_requests():
 def test_blocks_a_blocked_word():
     with running_gateway(plugins=(plugin,), guardrails=GUARDRAILS) as gateway:
         body = {{"model": "janus", "messages": [{{"role": "user", "content": "a Forbidden word"}}]}}
+        status, raw = gateway.post(body)
+        assert status == 400
+        assert json.loads(raw)["error"]["code"] == "blocked_word"
+        assert gateway.requests == []
+
+
+def test_blocks_a_blocked_word_in_content_parts():
+    with running_gateway(plugins=(plugin,), guardrails=GUARDRAILS) as gateway:
+        parts = [{{"type": "text", "text": "a"}}, {{"type": "text", "text": "forbidden word"}}]
+        body = {{"model": "janus", "messages": [{{"role": "user", "content": parts}}]}}
         status, raw = gateway.post(body)
         assert status == 400
         assert json.loads(raw)["error"]["code"] == "blocked_word"

@@ -6,12 +6,13 @@ that ``janus`` follows the leaderboard.
 
 from __future__ import annotations
 
+from janus.config import JANUS_MODEL
 from janus.errors import model_not_found
 from janus.gateway.competitors import Competitor, CompetitorPool
 from janus.hookspecs import hookimpl
 from janus.protocol import ChatCompletionRequest
 
-JANUS_MODEL = "janus"
+__all__ = ["JANUS_MODEL", "ByModelRouter", "ChampionRouter", "register_routers"]
 
 
 class ByModelRouter:

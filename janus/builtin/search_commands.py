@@ -44,7 +44,8 @@ def search() -> None:
 @click.option(
     "--base-url",
     metavar="URL",
-    help="URL prefix for files, followed by their path under PATH (default: file:// URLs).",
+    help="URL prefix for files, followed by their path under PATH "
+    "(default: corpus://<PATH's name>/).",
 )
 @click.option("--replace", is_flag=True, help="Empty the index first.")
 def index(

@@ -62,9 +62,10 @@ class ChunkStream:
         if text:
             await self.delta(reasoning_content=text)
 
-    async def event(self, name: str, reasoning: str | None = None, **payload: Any) -> None:
+    async def event(self, name: str, reasoning: str | None = None, /, **payload: Any) -> None:
         """A structured ``janus`` event (``tool_start``, ``artifact``...), optionally with a
-        human-readable line of ``reasoning_content`` beside it."""
+        human-readable line of ``reasoning_content`` beside it. ``name`` and ``reasoning``
+        are positional only, so the payload may have keys of those names too."""
         delta: dict[str, Any] = {"janus": {"event": name, "payload": payload}}
         if reasoning:
             delta["reasoning_content"] = reasoning

@@ -15,7 +15,6 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from janus import __version__
-from janus.builtin.routers import JANUS_MODEL
 from janus.config import Config
 from janus.connections import ConnectionLimits
 from janus.gateway.admin import BENCH_GRANTEE, load_admin_key
@@ -24,6 +23,7 @@ from janus.gateway.chat import chat_completions
 from janus.gateway.competition import setup_competition
 from janus.gateway.competition.auto import setup_auto_evaluations
 from janus.gateway.competitors import open_pool
+from janus.gateway.cors import setup_cors
 from janus.gateway.data_dir_lock import hold_data_dir
 from janus.gateway.downloads import serve_artifact
 from janus.gateway.exposure import refuse_open_public_bind
@@ -49,8 +49,10 @@ from janus.gateway.keys import (
 from janus.gateway.marketplace import setup_marketplace
 from janus.gateway.meters import verify_meters
 from janus.gateway.middleware import add_request_id, observe, only_platform_on
+from janus.gateway.models import list_models, retrieve_model
 from janus.gateway.observability import Metrics
 from janus.gateway.relay import StreamRelay
+from janus.gateway.responses import create_response
 from janus.gateway.runtimes.wiring import (
     DEPLOYED,
     RUNTIMES,
@@ -93,6 +95,7 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     app = web.Application(middlewares=middlewares, client_max_size=body_limit)
     app[CONFIG] = config
     app[CONNECTION_LIMITS] = ConnectionLimits.from_config(config.gateway)
+    setup_cors(app, config.gateway.cors_origins)
     app[PLUGINS] = plugins
     app[ROUTER] = _router(config, plugins)
     streams: set[StreamRelay] = set()
@@ -141,9 +144,12 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     app.cleanup_ctx.append(_competitor_pool)
     app.cleanup_ctx.append(_plugin_lifecycle)
     app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_post("/v1/responses", create_response)
     app.router.add_get("/v1/models", list_models)
+    app.router.add_get("/v1/models/{model_id}", retrieve_model)
     app.router.add_get("/v1/artifacts/{artifact_id}", serve_artifact)
     app.router.add_post("/v1/meters/verify", verify_meters)
+    app.router.add_get("/v1/artifacts/{artifact_id}/{file_name}", serve_artifact)
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics)
     setup_competition(app)
@@ -258,17 +264,6 @@ async def _plugin_lifecycle(app: web.Application) -> AsyncIterator[None]:
     await app[PLUGINS].acall("startup", app=app)
     yield
     await app[PLUGINS].acall("shutdown", app=app)
-
-
-async def list_models(request: web.Request) -> web.Response:
-    created = request.app[STARTED_AT]
-    pool = request.app[POOL]
-    models = [{"id": c.id, "object": "model", "created": created, "owned_by": c.name} for c in pool]
-    if pool.default is not None:
-        models.insert(
-            0, {"id": JANUS_MODEL, "object": "model", "created": created, "owned_by": "janus"}
-        )
-    return web.json_response({"object": "list", "data": models})
 
 
 async def health(request: web.Request) -> web.Response:

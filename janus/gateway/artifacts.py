@@ -15,15 +15,16 @@ import binascii
 import fnmatch
 import hashlib
 import hmac
+import mimetypes
 import re
 import secrets
 import time
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from janus.config import ArtifactsConfig
 from janus.errors import JanusError
@@ -97,9 +98,12 @@ class Artifacts:
     def path_of(self, artifact_id: str) -> Path:
         return self.directory / artifact_id
 
-    def url(self, origin: str, artifact_id: str, expires: int) -> str:
+    def url(self, origin: str, artifact_id: str, expires: int, file_name: str) -> str:
+        """The signed link; it ends with the file name, so that clients which recognise a
+        file by its extension (an image, say) recognise this one."""
         signature = self.signer.sign(artifact_id, expires)
-        return f"{origin}/v1/artifacts/{artifact_id}?expires={expires}&signature={signature}"
+        name = quote(file_name, safe="")
+        return f"{origin}/v1/artifacts/{artifact_id}/{name}?expires={expires}&signature={signature}"
 
     async def rehost(
         self, descriptor: dict[str, Any], *, request_id: str, competitor_id: str, origin: str
@@ -142,7 +146,7 @@ class Artifacts:
                     expires,
                 )
             )
-            url = self.url(origin, artifact_id, expires)
+            url = self.url(origin, artifact_id, expires, link_name(name, mime_type))
         return {
             "id": artifact_id,
             "type": str(descriptor.get("type") or "file"),
@@ -196,6 +200,17 @@ class Artifacts:
         for artifact_id in expired:
             await asyncio.to_thread(self.path_of(artifact_id).unlink, missing_ok=True)
         return len(expired)
+
+
+def link_name(display_name: str, mime_type: str) -> str:
+    """The file name an artifact's link ends with: the last component of its display name,
+    given the extension of its type when it has none."""
+    name = PurePosixPath(display_name.replace("\\", "/")).name
+    if name in ("", ".", ".."):  # a browser would resolve these as path steps
+        name = "artifact"
+    if not PurePosixPath(name).suffix and mime_type != "application/octet-stream":
+        name += mimetypes.guess_extension(mime_type) or ""
+    return name
 
 
 def _decode_data_url(url: str, limit: int) -> tuple[bytes, str | None]:

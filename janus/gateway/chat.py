@@ -30,6 +30,7 @@ from janus.gateway.keys import (
     TOKENS,
     record_of,
 )
+from janus.gateway.models import resolve_alias
 from janus.gateway.observability import RequestRecord
 from janus.gateway.relay import StreamRelay, error_for
 from janus.gateway.upstream import failure_from_status, read_limited, unreachable
@@ -46,24 +47,31 @@ JSON = "application/json"
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
+    record_of(request).stream = False  # a chat request for the metrics, even if it fails early
+    return await serve_chat(request, await read_body(request))
+
+
+async def serve_chat(
+    request: web.Request, body: bytes, stream_response: web.StreamResponse | None = None
+) -> web.StreamResponse:
+    """Answer the chat completion request ``body``. A stream is written to
+    ``stream_response`` when given (``/v1/responses`` translates it on the way out)."""
     settings = request.app[CONFIG].gateway
     record = record_of(request)
     deadline = asyncio.get_running_loop().time() + settings.request_timeout_s
-    record.stream = False  # marks this as a chat request for the metrics, even if it fails early
-
-    body = await _read_body(request, settings.max_body_bytes)
     chat = parse_chat_request(body)
+    body, chat = resolve_alias(request.app[CONFIG].routing.aliases, body, chat)
     record.stream = chat.stream
     guardrails = request.app[GUARDRAILS]
     if not guardrails.active:
-        return await _answer(request, body, chat, None, deadline)
+        return await _answer(request, body, chat, None, deadline, stream_response)
     admin = is_admin(request, request.app[ADMIN_KEY])
     check = guardrails.start(request, body, record.request_id, admin=admin)
     try:
         if (changed := await check.check_request()) is not None:
             body = json.dumps(changed, separators=(",", ":")).encode()
             chat = _validate_changed(changed)
-        return await _answer(request, body, chat, check, deadline)
+        return await _answer(request, body, chat, check, deadline, stream_response)
     finally:
         check.finish()
 
@@ -74,6 +82,7 @@ async def _answer(
     chat: ChatCompletionRequest,
     check: RequestCheck | None,
     deadline: float,
+    stream_response: web.StreamResponse | None,
 ) -> web.StreamResponse:
     settings = request.app[CONFIG].gateway
     record = record_of(request)
@@ -92,7 +101,7 @@ async def _answer(
     request.app[METRICS].overhead.observe(time.perf_counter() - record.started)
     try:
         if chat.stream:
-            return await _stream(request, candidates, exchange, deadline, check)
+            return await _stream(request, candidates, exchange, deadline, check, stream_response)
         async with asyncio.timeout_at(deadline):
             work = _complete(candidates, exchange, settings.max_response_bytes, record)
             if check is None:
@@ -140,8 +149,11 @@ async def _stream(
     exchange: Exchange,
     deadline: float,
     check: RequestCheck | None,
+    stream_response: web.StreamResponse | None,
 ) -> web.StreamResponse:
-    relay = StreamRelay(request, record_of(request), request.app[CONFIG].gateway)
+    relay = StreamRelay(
+        request, record_of(request), request.app[CONFIG].gateway, response=stream_response
+    )
     streams = request.app[STREAMS]
     streams.add(relay)
     try:
@@ -168,7 +180,9 @@ def _platform_url(request: web.Request) -> str | None:
     return f"http://{host}:{sockname[1]}{PLATFORM_PREFIX}"
 
 
-async def _read_body(request: web.Request, limit: int) -> bytes:
+async def read_body(request: web.Request) -> bytes:
+    """The request's body, within ``[gateway] max_body_bytes`` (413 beyond)."""
+    limit = request.app[CONFIG].gateway.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(request.content_length, limit)
     try:

@@ -1,4 +1,5 @@
-"""``GET /v1/artifacts/{id}``: re-hosted artifacts, for holders of a valid signed link."""
+"""``GET /v1/artifacts/{id}/{file name}`` (and ``/{id}``): re-hosted artifacts, for holders
+of a valid signed link."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from janus.errors import JanusError
-from janus.gateway.artifacts import safe_display_name, valid_mime_type
+from janus.gateway.artifacts import link_name, safe_display_name, valid_mime_type
 from janus.gateway.keys import ARTIFACTS
 from janus.store import ArtifactRecord
 
@@ -35,6 +36,10 @@ async def serve_artifact(request: web.Request) -> web.StreamResponse:
         raise _expired(artifact_id)
     record = await artifacts.store.get_artifact(artifact_id)
     if record is None or not artifacts.path_of(artifact_id).is_file():
+        raise _not_found(artifact_id)
+    # Links end with the file name (older ones without): only the artifact's own name serves.
+    named = request.match_info.get("file_name")
+    if named is not None and named != link_name(record.display_name, record.mime_type):
         raise _not_found(artifact_id)
     if record.expires_at < _now():
         raise _expired(artifact_id)

@@ -32,6 +32,10 @@ from janus.protocol import ChatCompletionChunk
 
 METERED_KEY = "janus_metered"
 ARTIFACT_EVENT = "artifact"
+# The original proof of concept's spelling: one event announcing several artifacts,
+# ``{"event": "artifacts", "payload": {"items": [<descriptor>, ...]}}``. Accepted, and each
+# item re-hosted like a single artifact, so it can never carry a competitor's URL through.
+ARTIFACTS_EVENT = "artifacts"
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ class Exchange:
             return True
         for choice in chunk.choices:
             delta = choice.delta
-            if delta.janus is not None and delta.janus.event == ARTIFACT_EVENT:
+            if delta.janus is not None and delta.janus.event in (ARTIFACT_EVENT, ARTIFACTS_EVENT):
                 return True
             if self._relinks and delta.content:
                 return True
@@ -107,10 +111,22 @@ class Exchange:
             event = delta.get("janus") or {}
             if event.get("event") == ARTIFACT_EVENT:
                 event["payload"] = await self._rehost(event.get("payload") or {}, competitor_id)
+            elif event.get("event") == ARTIFACTS_EVENT:
+                event["payload"] = {"items": await self._rehost_items(event, competitor_id)}
             if self._relinks and isinstance(delta.get("content"), str):
                 delta["content"] = self._relink(delta["content"])
         self._add_metered(parsed, competitor_id)
         return json.dumps(parsed, separators=(",", ":")).encode()
+
+    async def _rehost_items(self, event: dict[str, Any], competitor_id: str) -> list[dict]:
+        items = (event.get("payload") or {}).get("items")
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise CompetitorFailed(
+                competitor_id,
+                "sent an unusable artifacts event: payload.items must be a list of "
+                "artifact descriptors",
+            )
+        return [await self._rehost(item, competitor_id) for item in items]
 
     async def _rehost(self, descriptor: dict[str, Any], competitor_id: str) -> dict[str, Any]:
         try:

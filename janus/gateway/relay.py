@@ -51,11 +51,18 @@ class ClientGone(Exception):
 class StreamRelay:
     """Relays one client stream; create one per request."""
 
-    def __init__(self, request: web.Request, record: RequestRecord, settings: GatewayConfig):
+    def __init__(
+        self,
+        request: web.Request,
+        record: RequestRecord,
+        settings: GatewayConfig,
+        response: web.StreamResponse | None = None,
+    ):
         self.request = request
         self.record = record
         self.settings = settings
-        self.response = web.StreamResponse(headers=SSE_HEADERS)
+        # What the chunks are written to: by default the client's SSE response as is.
+        self.response = response or web.StreamResponse(headers=SSE_HEADERS)
         self._lock = asyncio.Lock()
         self._last_write = time.monotonic()
         self._last_content: float | None = None

@@ -6,6 +6,8 @@ Shared by the non-stream path and the stream relay so both classify failures ali
 from __future__ import annotations
 
 import json
+import logging
+import os
 
 import aiohttp
 
@@ -15,6 +17,7 @@ from janus.gateway.competitors import CompetitorFailed
 # another competitor would not help, so the client gets the competitor's answer.
 CLIENT_FAULT_STATUSES = frozenset({400, 413, 422})
 _ERROR_PREVIEW_BYTES = 64 * 1024
+log = logging.getLogger("janus.gateway")
 
 
 async def read_limited(response: aiohttp.ClientResponse, limit: int, what: str) -> bytes:
@@ -60,5 +63,19 @@ async def failure_from_status(competitor_id: str, response: aiohttp.ClientRespon
 
 
 def unreachable(competitor_id: str, exc: BaseException) -> CompetitorFailed:
-    reason = str(exc) or type(exc).__name__
-    return CompetitorFailed(competitor_id, f"is unreachable: {reason}")
+    """The client learns why, never where: a competitor's address or socket path is the
+    operator's business, so it goes to the log only."""
+    log.warning("competitor %s is unreachable: %s", competitor_id, exc)
+    return CompetitorFailed(competitor_id, f"is unreachable: {_why(exc)}")
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, aiohttp.ClientConnectorError):  # its own text names the address
+        return os.strerror(exc.os_error.errno) if exc.os_error.errno else "connection failed"
+    if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
+        return "timed out"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "the connection was closed"
+    if isinstance(exc, OSError) and exc.errno:
+        return os.strerror(exc.errno)
+    return type(exc).__name__

@@ -7,6 +7,7 @@ from janus_bench.checks import JUDGE_SYSTEM_PROMPT
 from janus_bench.runner import RunError, RunOptions, run_benchmark
 
 from tests.bench import competitors
+from tests.bench.suite_builder import chat_task
 from tests.platform.scripted_inference import ScriptedInference
 
 JUDGED = {
@@ -64,6 +65,17 @@ async def test_without_a_pinned_model_judge_checks_are_skipped_and_say_so(gatewa
 
 
 async def test_a_model_the_platform_does_not_serve_is_refused_at_the_start(gateway):
+    options = RunOptions(target=gateway, suite="private/test", judge_model="gpt-imaginary")
+    with pytest.raises(RunError, match="does not serve the judge model 'gpt-imaginary'"):
+        await run_benchmark(options)
+
+
+async def test_a_model_the_platform_does_not_serve_is_refused_even_without_judge_tasks(
+    suite, bench_gateway
+):
+    tasks = [chat_task(1)]
+    suite(tasks)
+    gateway = bench_gateway(competitors.token_stream(competitors.answers_from(tasks)))
     options = RunOptions(target=gateway, suite="private/test", judge_model="gpt-imaginary")
     with pytest.raises(RunError, match="does not serve the judge model 'gpt-imaginary'"):
         await run_benchmark(options)

@@ -23,7 +23,7 @@ def slow_tool_competitor() -> web.Application:
             await out.role()
             await out.event("tool_start", "running a slow tool", tool="sleep")
             await asyncio.sleep(1.0)
-            await out.event("tool_end", tool="sleep")
+            await out.event("tool_end", tool="sleep", name="the sleeper", reasoning="a field")
             await out.content("done")
             await out.finish()
             await out.usage({"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2})
@@ -48,6 +48,13 @@ async def test_chunk_stream_keeps_alive_during_a_slow_tool_and_ends_with_done(li
         if c["choices"]
     ]
     assert events[1:3] == ["tool_start", "tool_end"]
+    end_event = received.chunks[2]["choices"][0]["delta"]
+    assert end_event["janus"]["payload"] == {
+        "tool": "sleep",
+        "name": "the sleeper",
+        "reasoning": "a field",
+    }
+    assert "reasoning_content" not in end_event
     assert received.chunks[-1]["usage"]["total_tokens"] == 2
 
 

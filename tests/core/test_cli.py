@@ -81,6 +81,7 @@ def test_run_with_a_config_file_serves_its_competitors(tmp_path: Path) -> None:
     config = tmp_path / "good.toml"
     config.write_text(
         f'[gateway]\nport = {port}\n[routing]\ndefault = "alpha"\n'
+        + '[guardrails]\nenabled = ["request-size", "secret-scan"]\n'
         + COMPETITOR
         + '[[competitors]]\nid = "beta"\nurl = "http://127.0.0.1:9200"\n'
     )
@@ -94,7 +95,8 @@ def test_run_with_a_config_file_serves_its_competitors(tmp_path: Path) -> None:
     assert all(model["object"] == "model" for model in models["data"])
     line = started_line(janus.stderr).group(0)
     assert f"config: {config};" in line
-    assert "competitors: alpha, beta; default: alpha" in janus.stderr
+    listed = "competitors: alpha, beta; default: alpha; guardrails: request-size, secret-scan)"
+    assert listed in janus.stderr
 
 
 @pytest.mark.parametrize("where", ["env", "cwd"])

@@ -10,7 +10,7 @@ import time
 import aiohttp
 import pytest
 
-from janus.gateway.artifacts import UrlSigner
+from janus.gateway.artifacts import UrlSigner, link_name
 from janus.platform.tokens import derive_key
 from tests.gateway.sse_client import chat_body, stream_chat
 from tests.scripted_competitor import DONE, answer, chunk, completion, sse
@@ -139,7 +139,7 @@ async def test_forged_expired_and_unknown_links(live, monkeypatch):
     extended = link.replace("expires=", f"expires={int(time.time()) + 10**6}&old=")
     assert (await download(extended))[0] == 403
     assert (await download(gateway + "/v1/artifacts/nope?expires=1&signature=x"))[0] == 403
-    artifact_id = link.split("/v1/artifacts/")[1].split("?")[0]
+    artifact_id = link.split("/v1/artifacts/")[1].split("/")[0]
     past = int(time.time()) - 5
     expired = f"{gateway}/v1/artifacts/{artifact_id}?expires={past}&signature="
     status, data, _ = await download(expired + signer.sign(artifact_id, past))
@@ -148,3 +148,94 @@ async def test_forged_expired_and_unknown_links(live, monkeypatch):
     unknown = f"{gateway}/v1/artifacts/unknown?expires={future}&signature="
     status, data, _ = await download(unknown + signer.sign("unknown", future))
     assert status == 404 and json.loads(data)["error"]["code"] == "artifact_not_found"
+
+
+async def test_links_end_with_the_file_name_and_the_old_form_still_serves(live):
+    _, url = live.competitor(answer(answer_with(descriptor(display_name="plots/dot.png"))))
+    gateway = live.gateway({"a": url})
+    _, body = await complete(gateway)
+    link = body["choices"][0]["message"]["artifacts"][0]["url"]
+    path, _, query = link.partition("?")
+    assert path.endswith("/dot.png") and query.startswith("expires=")
+    status, data, headers = await download(link)
+    assert status == 200 and data == PNG and headers["Content-Type"] == "image/png"
+    artifact_id = path.split("/v1/artifacts/")[1].split("/")[0]
+    old_form = f"{gateway}/v1/artifacts/{artifact_id}?{query}"
+    assert (await download(old_form))[:2] == (200, PNG)
+    # The name is part of the link: another name is not this artifact.
+    status, data, _ = await download(f"{gateway}/v1/artifacts/{artifact_id}/dot.html?{query}")
+    assert status == 404 and json.loads(data)["error"]["code"] == "artifact_not_found"
+
+
+async def test_a_name_with_spaces_and_no_extension_gets_one_and_is_escaped(live):
+    _, url = live.competitor(answer(answer_with(descriptor(display_name="my chart"))))
+    gateway = live.gateway({"a": url})
+    _, body = await complete(gateway)
+    link = body["choices"][0]["message"]["artifacts"][0]["url"]
+    assert link.partition("?")[0].endswith("/my%20chart.png")
+    assert (await download(link))[:2] == (200, PNG)
+
+
+@pytest.mark.parametrize(
+    ("display_name", "mime_type", "expected"),
+    [
+        ("report.csv", "text/csv", "report.csv"),
+        ("a/b\\c.txt", "text/plain", "c.txt"),
+        ("..", "image/png", "artifact.png"),
+        ("", "application/octet-stream", "artifact"),
+        ("data", "application/json", "data.json"),
+    ],
+)
+def test_link_names(display_name, mime_type, expected):
+    assert link_name(display_name, mime_type) == expected
+
+
+async def test_an_iso_8601_created_at_is_accepted_and_normalised(live):
+    iso = descriptor(created_at="2026-12-03T10:00:00Z")
+    _, url = live.competitor(answer(answer_with(iso)))
+    gateway = live.gateway({"a": url})
+    status, body = await complete(gateway)
+    assert status == 200, body
+    (hosted,) = body["choices"][0]["message"]["artifacts"]
+    assert isinstance(hosted["created_at"], int)
+    _, url = live.competitor(answer(answer_with(descriptor(created_at="yesterday"))))
+    status, body = await complete(live.gateway({"a": url}))
+    assert status == 502 and "created_at" in body["error"]["message"]
+    assert "ISO-8601" in body["error"]["message"]
+
+
+async def test_a_plural_artifacts_event_has_every_item_rehosted(live):
+    items = [descriptor(), descriptor(id="a2", display_name="again.png")]
+    event = {"janus": {"event": "artifacts", "payload": {"items": items}}}
+    streamed = chunk(choices=[{"index": 0, "delta": event, "finish_reason": None}])
+    _, url = live.competitor(sse(streamed, chunk("Two dots."), DONE))
+    gateway = live.gateway({"a": url}, default="a")
+    received = await stream_chat(gateway, chat_body())
+    assert received.done and not received.errors
+    payload = received.chunks[0]["choices"][0]["delta"]["janus"]["payload"]
+    assert [item["display_name"] for item in payload["items"]] == ["dot.png", "again.png"]
+    for item in payload["items"]:
+        assert item["url"].startswith(gateway + "/v1/artifacts/")
+        assert (await download(item["url"]))[:2] == (200, PNG)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"items": [descriptor(url="http://169.254.169.254/latest/meta-data")]},
+        {"items": "not a list"},
+        {},
+    ],
+)
+async def test_a_plural_artifacts_event_never_passes_unchecked(live, payload):
+    event = {"janus": {"event": "artifacts", "payload": payload}}
+    streamed = chunk(choices=[{"index": 0, "delta": event, "finish_reason": None}])
+    _, url = live.competitor(sse(streamed, DONE))
+    gateway = live.gateway({"a": url}, default="a")
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(gateway + "/v1/chat/completions", json=chat_body()) as response,
+    ):
+        status, body = response.status, await response.json()
+    assert status == 502 and body["error"]["code"] == "competitor_failed"
+    assert "artifact" in body["error"]["message"]

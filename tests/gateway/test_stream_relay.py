@@ -158,7 +158,10 @@ async def test_unreachable_competitor_is_a_502(live, unused_tcp_port):
     gateway = live.gateway({"a": f"http://127.0.0.1:{unused_tcp_port}"}, default="a")
     received = await stream_chat(gateway, chat_body())
     assert received.status == 502
-    assert "unreachable" in json.loads(received.raw)["error"]["message"]
+    message = json.loads(received.raw)["error"]["message"]
+    assert message == "competitor 'a' is unreachable: Connection refused", message
+    # why, never where: the competitor's address stays the operator's business
+    assert "127.0.0.1" not in message and str(unused_tcp_port) not in message
 
 
 async def test_non_sse_answer_to_a_stream_request_is_a_failure(live):

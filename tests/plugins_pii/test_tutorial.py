@@ -59,7 +59,7 @@ def installed(tmp_path: Path) -> dict[str, str]:
         check=False,
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "2 passed" in tests.stdout
+    assert "3 passed" in tests.stdout
     listed = janus("plugins", cwd=tmp_path, env=env)
     assert "janus-guardrail-no-swear" in listed.stdout, listed.stdout + listed.stderr
     return env

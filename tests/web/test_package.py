@@ -41,7 +41,7 @@ def wheel(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     project = _copy_project(work)
     _pip("wheel", str(project), "--no-deps", "--no-build-isolation", "--quiet", "-w", str(work))
-    (built,) = work.glob("janus-*.whl")
+    (built,) = work.glob("janus_competitive_gateway-*.whl")
     return built
 
 

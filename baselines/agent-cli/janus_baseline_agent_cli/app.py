@@ -30,6 +30,10 @@ from janus_baseline_agent_cli.routing import decide
 from janus_baseline_agent_cli.settings import Settings
 
 log = logging.getLogger("janus_baseline_agent_cli")
+# A stream's first words, sent before anything waits on the model: clients that give up on
+# a stream with no delta for a few seconds (the original proof of concept's bench did)
+# see that the answer has begun while the route is still being chosen.
+FIRST_REASONING = "Reading the request and choosing how to answer it.\n"
 
 MAX_BODY_BYTES = 64 * 1024 * 1024  # conversations carry images and files inline
 SETTINGS = web.AppKey("settings", Settings)
@@ -91,6 +95,8 @@ async def respond(
     client = platform.openai()
     try:
         await answer.role()
+        if streaming:  # before the route classifier's model call, which can take a while
+            await answer.reasoning(FIRST_REASONING)
         model = await app[MODELS].model_for(platform, client)
         decision = await decide(body, client, model, app[SETTINGS].router_timeout_s, usage)
         await announce(answer, "route", asdict(decision), decision.describe())

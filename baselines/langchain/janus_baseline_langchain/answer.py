@@ -29,7 +29,7 @@ class Answer(ABC):
         """Intermediate steps, for people watching; not part of the answer."""
 
     @abstractmethod
-    async def event(self, name: str, reasoning: str | None = None, **payload: Any) -> None:
+    async def event(self, name: str, reasoning: str | None = None, /, **payload: Any) -> None:
         """A structured ``janus`` event, optionally with a line of reasoning beside it."""
 
     @abstractmethod

@@ -72,7 +72,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
 async def _stream(
     request: web.Request, job: ChatJob, platform: Platform, settings: Settings, model_name: str
 ) -> web.StreamResponse:
-    async with ChunkStream(request, model_name, settings.keepalive_s) as out:
+    async with ChunkStream(request, job.model, settings.keepalive_s) as out:
         await out.role()
         try:
             await respond(
@@ -91,7 +91,7 @@ async def _complete(
         await respond(job, answer, platform, settings, model_name)
     except Exception as exc:  # a 5xx lets the gateway try another competitor
         return _error_response(_failed(_log_failure(exc, settings)))
-    return web.json_response(answer.completion(model_name))
+    return web.json_response(answer.completion(job.model))
 
 
 def _log_failure(exc: Exception, settings: Settings) -> str:

@@ -28,6 +28,9 @@ class ChatJob:
     tool_choice: Any = None
     parallel_tool_calls: bool | None = None
     sampling: dict[str, Any] = field(default_factory=dict)
+    # The model the client asked for: what every chunk and completion reports (the platform
+    # model that answers is the baseline's business, not the client's).
+    model: str = "baseline-langchain"
 
 
 def parse_job(raw: bytes) -> ChatJob:
@@ -52,6 +55,7 @@ def parse_job(raw: bytes) -> ChatJob:
         tool_choice=body.get("tool_choice"),
         parallel_tool_calls=body.get("parallel_tool_calls"),
         sampling=sampling_options(body),
+        model=str(body.get("model") or "baseline-langchain"),
     )
 
 

@@ -43,8 +43,10 @@ def load_documents(root: Path, base_url: str | None = None) -> Iterator[Document
     """Every document in ``root``, a file or a directory tree.
 
     A file's URL is ``base_url`` plus its path relative to ``root`` when a base URL is
-    given, else its absolute ``file://`` URL: stable either way, so indexing the same
-    files again updates their documents instead of adding copies.
+    given, else ``corpus://<root's name>/<path relative to root>``: stable either way, so
+    indexing the same files again updates their documents instead of adding copies. Never
+    the file's absolute path: search results go to competitors, and the layout of the
+    operator's disk is none of theirs.
     """
     for path in _corpus_files(root):
         suffix = path.suffix.lower()
@@ -86,10 +88,14 @@ def _expected() -> str:
     return ", ".join(SUFFIXES[:-1]) + " or " + SUFFIXES[-1]
 
 
+CORPUS_SCHEME = "corpus://"
+
+
 def _file_url(path: Path, root: Path, base_url: str | None) -> str:
-    if base_url is None:
-        return path.resolve().as_uri()
     relative = path.relative_to(root).as_posix() if root.is_dir() else path.name
+    if base_url is None:
+        folder = (root if root.is_dir() else root.parent).resolve().name or "corpus"
+        return f"{CORPUS_SCHEME}{quote(folder)}/{quote(relative)}"
     return f"{base_url.rstrip('/')}/{quote(relative)}"
 
 

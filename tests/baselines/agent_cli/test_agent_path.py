@@ -145,7 +145,7 @@ async def test_reasoning_content_carries_the_lifecycle_in_order(start):
     positions = [text.find(milestone) for milestone in milestones]
     assert -1 not in positions, (milestones, positions, text)
     assert positions == sorted(positions), text
-    assert reasoning_lines(received)[0].startswith("Route: agent path")
+    assert reasoning_lines(received)[1].startswith("Route: agent path")
     assert received.content.startswith("All done.")
     await setup.until_no_sandbox()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import aiohttp
+from janus_baseline_agent_cli.app import FIRST_REASONING
 
 from tests.baselines.agent_cli.conftest import (
     janus_events,
@@ -40,7 +41,9 @@ async def test_a_greeting_is_answered_in_one_streamed_call_without_a_sandbox(sta
             "payload": {"path": "fast", "reason": "a greeting", "decided_by": "rules"},
         }
     ]
-    assert reasoning_lines(received)[0].startswith("Route: fast path (rules): a greeting")
+    first, route = reasoning_lines(received)[:2]
+    assert first == FIRST_REASONING  # before the route is decided: the client hears at once
+    assert route.startswith("Route: fast path (rules): a greeting")
     assert SpySandbox.calls == []
     (request,) = replayed().requests
     assert request["stream"] is True and request["messages"][-1]["content"] == "Hello!"

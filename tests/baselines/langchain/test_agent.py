@@ -22,6 +22,7 @@ async def test_a_calculation_uses_the_calculator_and_answers_exactly(start, monk
     received = await stream_chat(gateway, ask("What is 1/3 + 1/6 + 0.1 + 0.2?"))
     assert received.done and not received.errors, received.raw
     assert received.content.strip() == "The result is 0.8"
+    assert {chunk["model"] for chunk in received.chunks} == {"lc"}  # the id asked for
     events = janus_events(received)
     assert [name for name, _ in events] == ["tool_start", "tool_end"]
     assert events[0][1]["tool"] == "calculator"
@@ -129,6 +130,7 @@ async def test_a_non_stream_answer_lists_the_artifact_in_the_message(
         assert response.status == 200, await response.text()
         body = await response.json()
     message = body["choices"][0]["message"]
+    assert body["model"] == "lc"
     assert message["content"].strip() == "Here is your chart."
     assert "python" in message["reasoning_content"]
     (artifact,) = message["artifacts"]
