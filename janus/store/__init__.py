@@ -14,6 +14,7 @@ from janus.store.postgres import PostgresDatabase
 from janus.store.records import (
     EVALUATION_DONE,
     ArtifactRecord,
+    BattleRecord,
     ChampionSpell,
     CompetitorRecord,
     EvaluationRecord,
@@ -27,6 +28,7 @@ POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")
 __all__ = [
     "EVALUATION_DONE",
     "ArtifactRecord",
+    "BattleRecord",
     "ChampionSpell",
     "CompetitorRecord",
     "EvaluationRecord",
