@@ -50,7 +50,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     deadline = asyncio.get_running_loop().time() + settings.request_timeout_s
     record.stream = False  # marks this as a chat request for the metrics, even if it fails early
 
-    body = await _read_body(request, settings.max_body_bytes)
+    body = await read_body(request, settings.max_body_bytes)
     chat = parse_chat_request(body)
     record.stream = chat.stream
     guardrails = request.app[GUARDRAILS]
@@ -61,7 +61,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     try:
         if (changed := await check.check_request()) is not None:
             body = json.dumps(changed, separators=(",", ":")).encode()
-            chat = _validate_changed(changed)
+            chat = validate_changed(changed)
         return await _answer(request, body, chat, check, deadline)
     finally:
         check.finish()
@@ -83,7 +83,7 @@ async def _answer(
         body,
         record.request_id,
         settings.request_timeout_s,
-        _platform_access(request),
+        platform_access(request),
         request.app[ARTIFACTS],
         origin=f"{request.scheme}://{request.host}",
     )
@@ -104,7 +104,7 @@ async def _answer(
         keep_metering(request.app, exchange.finish())
 
 
-def _validate_changed(body: dict) -> ChatCompletionRequest:
+def validate_changed(body: dict) -> ChatCompletionRequest:
     """A guardrail's new body must still be a valid request; if not, the guardrail is at
     fault, not the client."""
     try:
@@ -130,7 +130,7 @@ async def _stream(
         streams.discard(relay)
 
 
-def _platform_access(request: web.Request) -> PlatformAccess | None:
+def platform_access(request: web.Request) -> PlatformAccess | None:
     if not request.app[CONFIG].platform.enabled:
         return None
     return PlatformAccess(request.app[TOKENS], request.app[METERING], _platform_url(request))
@@ -148,7 +148,7 @@ def _platform_url(request: web.Request) -> str | None:
     return f"http://{host}:{sockname[1]}{PLATFORM_PREFIX}"
 
 
-async def _read_body(request: web.Request, limit: int) -> bytes:
+async def read_body(request: web.Request, limit: int) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(request.content_length, limit)
     try:

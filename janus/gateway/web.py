@@ -5,12 +5,12 @@ The files live in the repository's ``web/`` folder and ship inside the ``janus``
 the same UI from a checkout and from an installed wheel. They are read once, when the app
 is built: answering is then a dictionary look-up, with nothing blocking on the event loop.
 
-Pages are ``/``, ``/chat``, ``/competition`` and ``/marketplace``; everything they load is
-under ``/assets/``. Every UI response carries a strict Content-Security-Policy (no inline
-script, nothing from another origin) and a strong ``ETag``; browsers revalidate each time
-(``no-cache``), so an upgraded gateway never serves a stale UI. An unknown path outside the
-API gets the UI's HTML 404 page; under ``/v1`` and ``/platform`` a 404 stays the OpenAI
-error (the gateway's error middleware renders it).
+Pages are ``/``, ``/chat``, ``/competition``, ``/marketplace`` and ``/arena``; everything
+they load is under ``/assets/``. Every UI response carries a strict Content-Security-Policy
+(no inline script, nothing from another origin) and a strong ``ETag``; browsers revalidate
+each time (``no-cache``), so an upgraded gateway never serves a stale UI. An unknown path
+outside the API gets the UI's HTML 404 page; under ``/v1`` and ``/platform`` a 404 stays the
+OpenAI error (the gateway's error middleware renders it).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ PAGES = {
     "/chat": "chat.html",
     "/competition": "competition.html",
     "/marketplace": "marketplace.html",
+    "/arena": "arena.html",
 }
 NOT_FOUND_PAGE = "404.html"
 ASSETS_PREFIX = "/assets/"

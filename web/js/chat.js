@@ -3,12 +3,10 @@
 
 import "./header.js";
 import { apiKey, authHeaders, describeError, errorFrom, getJSON, setApiKey } from "./api.js";
+import { AnswerView, newAnswer, readAnswerStream, safeUrl } from "./answer.js";
 import { Attachments } from "./attachments.js";
-import { errorBox, formatBytes, h } from "./dom.js";
-import { renderMarkdown } from "./markdown.js";
+import { errorBox, h } from "./dom.js";
 import { SessionStore } from "./sessions.js";
-import { serverSentEvents } from "./sse.js";
-import { ThinkingPanel, recordDelta } from "./thinking.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -47,89 +45,6 @@ const attachments = new Attachments({
   previews: ui.previews,
   onError: (message) => ui.attachError.replaceChildren(...(message ? [errorBox(message)] : [])),
 });
-
-/** Only gateway (http/https) and inline image URLs are ever put in the page. */
-function safeUrl(url, { allowData = false } = {}) {
-  try {
-    const parsed = new URL(url, window.location.href);
-    if (parsed.protocol === "http:" || parsed.protocol === "https:") return parsed.href;
-    if (allowData && parsed.protocol === "data:") return url;
-  } catch {
-    // not a URL
-  }
-  return null;
-}
-
-function artifactItem(artifact) {
-  const url = safeUrl(artifact.url);
-  const name = artifact.display_name || artifact.id || "file";
-  const about = [artifact.mime_type, formatBytes(artifact.size_bytes)].filter(Boolean).join(" · ");
-  if (!url) return h("li", { class: "muted", text: `${name} (${about}): no usable link` });
-  const link = h("a", { href: url, download: name, text: name });
-  if (String(artifact.mime_type || "").startsWith("image/")) {
-    return h(
-      "li",
-      {},
-      h("figure", {}, h("img", { src: url, alt: name }), h("figcaption", {}, link, ` · ${about}`)),
-    );
-  }
-  return h("li", {}, link, h("span", { class: "muted", text: ` · ${about}` }));
-}
-
-/** The view of one assistant message; `render` is cheap to call every frame. */
-class AnswerView {
-  constructor(message) {
-    this.message = message;
-    this.thinking = new ThinkingPanel();
-    this.answer = h("div", { class: "answer" });
-    this.files = h("ul", { class: "artifacts", "aria-label": "Files", hidden: true });
-    this.problem = h("div");
-    this.note = h("p", { class: "note", hidden: true });
-    this.element = h(
-      "article",
-      { class: "message assistant", "aria-label": `Answer from ${message.model || "assistant"}` },
-      h("div", { class: "who", text: message.model || "assistant" }),
-      this.thinking.element,
-      this.answer,
-      this.files,
-      this.problem,
-      this.note,
-    );
-    this.shown = { content: null, files: 0, error: null, note: null };
-  }
-
-  render(streaming) {
-    const m = this.message;
-    this.thinking.update(m.timeline, streaming);
-    if (m.content !== this.shown.content) {
-      renderMarkdown(this.answer, m.content);
-      this.shown.content = m.content;
-    }
-    if (m.artifacts.length !== this.shown.files) {
-      this.files.append(...m.artifacts.slice(this.shown.files).map(artifactItem));
-      this.files.hidden = false;
-      this.shown.files = m.artifacts.length;
-    }
-    if (m.error !== this.shown.error) {
-      this.problem.replaceChildren(...(m.error ? [errorBox(m.error)] : []));
-      this.shown.error = m.error;
-    }
-    const note = this.#note(streaming);
-    if (note !== this.shown.note) {
-      this.note.textContent = note;
-      this.note.hidden = !note;
-      this.shown.note = note;
-    }
-  }
-
-  #note(streaming) {
-    const m = this.message;
-    if (streaming) return m.content || m.timeline.length ? "" : "Waiting for the answer…";
-    if (m.stopped) return "Stopped: the partial answer is kept.";
-    if (m.usage && Number.isFinite(m.usage.total_tokens)) return `${m.usage.total_tokens} tokens`;
-    return "";
-  }
-}
 
 function userView(message) {
   const parts = Array.isArray(message.content) ? message.content : [{ type: "text", text: message.content }];
@@ -337,16 +252,7 @@ async function send() {
   session.model = ui.model.value;
   session.messages.push({ role: "user", content });
   store.touch(session, text || "Image");
-  const message = {
-    role: "assistant",
-    model: session.model,
-    content: "",
-    timeline: [],
-    artifacts: [],
-    error: null,
-    stopped: false,
-    usage: null,
-  };
+  const message = newAnswer(session.model);
   const body = {
     model: session.model,
     stream: true,
@@ -390,44 +296,7 @@ async function stream(body, message, signal) {
     takeCompletion(message, await response.json());
     return;
   }
-  let finished = false;
-  for await (const data of serverSentEvents(response)) {
-    if (data === "[DONE]") {
-      finished = true;
-      break;
-    }
-    takeChunk(message, data);
-    queueRender();
-  }
-  if (!finished && !message.error) {
-    message.error = "The stream ended without [DONE]: the answer may be incomplete.";
-  }
-}
-
-function takeChunk(message, data) {
-  let chunk;
-  try {
-    chunk = JSON.parse(data);
-  } catch {
-    message.error = `The gateway sent an unreadable event: ${data.slice(0, 200)}`;
-    return;
-  }
-  if (chunk.error) {
-    const e = chunk.error;
-    const code = e.code || e.type;
-    message.error = `Error during the answer${code ? ` (${code})` : ""}: ${e.message || JSON.stringify(e)}`;
-    return;
-  }
-  if (chunk.usage) message.usage = chunk.usage;
-  for (const choice of chunk.choices || []) {
-    if (choice.index !== 0 || !choice.delta) continue;
-    const delta = choice.delta;
-    if (typeof delta.content === "string") message.content += delta.content;
-    recordDelta(message.timeline, delta);
-    if (delta.janus && delta.janus.event === "artifact" && delta.janus.payload) {
-      message.artifacts.push(delta.janus.payload);
-    }
-  }
+  await readAnswerStream(response, message, queueRender);
 }
 
 function takeCompletion(message, completion) {

@@ -5,6 +5,7 @@ import { h } from "./dom.js";
 const LINKS = [
   ["/", "Home"],
   ["/chat", "Chat"],
+  ["/arena", "Arena"],
   ["/competition", "Competition"],
   ["/marketplace", "Marketplace"],
 ];

@@ -1,0 +1,168 @@
+// The arena page: one prompt, two anonymous answers streamed side by side, one vote, then
+// who answered. The API is specs/arena.md; the answers render like the chat's.
+
+import "./header.js";
+import { authHeaders, describeError, errorFrom, postJSON } from "./api.js";
+import { AnswerView, newAnswer, readAnswerStream } from "./answer.js";
+import { errorBox, h } from "./dom.js";
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  form: $("arena-form"),
+  prompt: $("arena-prompt"),
+  start: $("arena-start"),
+  next: $("arena-next"),
+  error: $("arena-error"),
+  panes: $("arena-panes"),
+  vote: $("vote"),
+  result: $("vote-result"),
+  sides: {
+    a: { title: $("pane-a-title"), body: $("pane-a") },
+    b: { title: $("pane-b-title"), body: $("pane-b") },
+  },
+};
+const LABELS = { a: "A", b: "B" };
+const VERDICTS = { a: "A is better", b: "B is better", tie: "a tie", both_bad: "both are bad" };
+
+let battle = null; // {id, streams, views: {a, b}}
+let renderQueued = false;
+
+function showError(text) {
+  ui.error.replaceChildren(...(text ? [errorBox(text)] : []));
+}
+
+/** Both panes re-render at most once per frame, however fast chunks arrive. */
+function queueRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    if (!battle) return;
+    for (const view of Object.values(battle.views)) view.render(!view.done);
+  });
+}
+
+async function start() {
+  const text = ui.prompt.value.trim();
+  if (!text) {
+    showError("Write a prompt first.");
+    ui.prompt.focus();
+    return;
+  }
+  showError("");
+  ui.result.replaceChildren();
+  ui.start.disabled = true;
+  let created;
+  try {
+    created = await postJSON("/v1/arena/battles", { messages: [{ role: "user", content: text }] });
+  } catch (err) {
+    showError(`Could not start a battle: ${describeError(err)}`);
+    ui.start.disabled = false;
+    return;
+  }
+  battle = { id: created.id, streams: created.streams, views: {} };
+  for (const side of ["a", "b"]) {
+    const view = new AnswerView(newAnswer(LABELS[side]));
+    view.done = false;
+    battle.views[side] = view;
+    ui.sides[side].title.textContent = `Competitor ${LABELS[side]}`;
+    ui.sides[side].body.replaceChildren(view.element);
+    view.render(true);
+    view.thinking.open(true);
+  }
+  ui.panes.hidden = false;
+  ui.panes.setAttribute("aria-busy", "true");
+  ui.vote.hidden = false;
+  ui.vote.disabled = true;
+  ui.prompt.disabled = true;
+  const current = battle;
+  await Promise.all(["a", "b"].map((side) => streamSide(current, side)));
+  if (battle !== current) return;
+  ui.panes.setAttribute("aria-busy", "false");
+  ui.vote.disabled = false;
+  ui.vote.querySelector("button").focus();
+}
+
+async function streamSide(current, side) {
+  const view = current.views[side];
+  try {
+    const response = await fetch(current.streams[side], {
+      headers: authHeaders({ Accept: "text/event-stream" }),
+    });
+    if (!response.ok) throw await errorFrom(response);
+    await readAnswerStream(response, view.message, queueRender);
+  } catch (err) {
+    view.message.error = describeError(err);
+  } finally {
+    view.done = true;
+    view.render(false);
+    view.thinking.open(false);
+  }
+}
+
+async function vote(winner) {
+  if (!battle) return;
+  ui.vote.disabled = true;
+  try {
+    const voted = await postJSON(`/v1/arena/battles/${encodeURIComponent(battle.id)}/vote`, { winner });
+    reveal(voted);
+  } catch (err) {
+    ui.vote.disabled = false;
+    ui.result.replaceChildren(errorBox(`The vote was not counted: ${describeError(err)}`));
+  }
+}
+
+function reveal(voted) {
+  const who = voted.competitors || {};
+  for (const side of ["a", "b"]) {
+    const competitor = who[side];
+    const name = competitor ? competitor.name || competitor.id : "unknown";
+    ui.sides[side].title.textContent = `${LABELS[side]}: ${name}`;
+  }
+  const names = ["a", "b"].map((side) => {
+    const competitor = who[side];
+    return h("li", {}, h("strong", { text: `${LABELS[side]} was ` }), competitor ? `${competitor.name} (${competitor.id})` : "unknown");
+  });
+  ui.result.replaceChildren(
+    h(
+      "div",
+      { class: "card reveal", role: "status" },
+      h("p", { text: `Thanks: you voted that ${VERDICTS[voted.winner] || voted.winner}.` }),
+      h("ul", {}, names),
+    ),
+  );
+  ui.vote.hidden = true;
+  ui.start.hidden = true;
+  ui.next.hidden = false;
+  ui.next.focus();
+}
+
+function reset() {
+  battle = null;
+  ui.prompt.disabled = false;
+  ui.prompt.value = "";
+  ui.start.hidden = false;
+  ui.start.disabled = false;
+  ui.next.hidden = true;
+  ui.panes.hidden = true;
+  ui.vote.hidden = true;
+  ui.result.replaceChildren();
+  showError("");
+  ui.prompt.focus();
+}
+
+ui.form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (!ui.start.disabled && !ui.start.hidden) start();
+});
+ui.prompt.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    ui.form.requestSubmit();
+  }
+});
+ui.vote.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-winner]");
+  if (button) vote(button.dataset.winner);
+});
+ui.next.addEventListener("click", reset);
