@@ -38,6 +38,8 @@ def test_a_battle_streams_both_answers_then_a_vote_reveals_who_answered(live, vi
     gateway = live.gateway({"alpha": alpha, "bravo": bravo})
     page = viewport_page.page
     page.goto(gateway + "/arena")
+    expect(page.locator("#arena-panes")).to_be_hidden()
+    expect(page.get_by_role("group", name="Which answer is better?")).to_be_hidden()
 
     page.get_by_label("Prompt").fill("Say something")
     page.get_by_label("Prompt").press("Control+Enter")
@@ -76,6 +78,7 @@ def test_a_battle_streams_both_answers_then_a_vote_reveals_who_answered(live, vi
     expect(result).to_contain_text(f"B was {loser} ({loser})")
     expect(page.get_by_role("heading", name=f"A: {winner}")).to_be_visible()
     expect(page.get_by_role("button", name="New battle")).to_be_focused()
+    expect(page.get_by_role("group", name="Which answer is better?")).to_be_hidden()
     if viewport_page.page.viewport_size["width"] >= 500:
         viewport_page.screenshot("arena-revealed")
 
