@@ -506,3 +506,56 @@ def test_the_view_follows_the_answer_only_while_at_the_bottom(live, browser_page
     expect(answer_of(page).locator(".answer")).to_contain_text("Line 79")
     expect(page.get_by_role("button", name="Stop")).to_be_hidden()
     assert messages.evaluate("m => m.scrollTop") == 0
+
+
+WIDE_CODE = "print(" + "'wide' + " * 25 + "'end')"  # over 200 characters on one line
+WIDE_TABLE = (
+    "| " + " | ".join(f"column {i}" for i in range(12)) + " |\n"
+    "|" + "---|" * 12 + "\n"
+    "| " + " | ".join(f"value {i}" for i in range(12)) + " |\n"
+)
+
+
+def test_wide_code_and_tables_scroll_inside_the_answer_on_a_phone(live, phone_page):
+    answer = f"Code:\n\n```python\n{WIDE_CODE}\n```\n\nA table:\n\n{WIDE_TABLE}"
+    _, url = live.competitor(sse(chunk(answer), DONE))
+    page = open_chat(phone_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Show me something wide")
+    expect(answer_of(page).locator("table th")).to_have_count(12)
+    assert len(WIDE_CODE) > 200
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width} px wide on a 390 px screen"
+    for control in (
+        page.get_by_role("button", name="Send"),
+        page.get_by_label("Model"),
+        answer_of(page).get_by_role("button", name="Copy").first,
+    ):
+        box = control.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    phone_page.screenshot("chat-phone-wide")
+
+
+def test_the_chat_drawer_closes_with_escape_a_tap_outside_and_its_close_button(live, phone_page):
+    _, url = live.competitor(sse(chunk("hi"), DONE))
+    page = open_chat(phone_page, live.gateway({"a": url}, default="a"))
+    toggle = page.get_by_role("button", name="Chats")
+    new_chat = page.locator("#new-chat")
+
+    toggle.click()
+    expect(new_chat).to_be_in_viewport()
+    expect(new_chat).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(new_chat).not_to_be_in_viewport()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+
+    toggle.click()
+    expect(new_chat).to_be_in_viewport()
+    page.mouse.click(380, 400)  # the strip of conversation the drawer leaves uncovered
+    expect(new_chat).not_to_be_in_viewport()
+
+    toggle.click()
+    page.get_by_role("button", name="Close the chat list").click()
+    expect(new_chat).not_to_be_in_viewport()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    phone_page.assert_clean_console()

@@ -12,6 +12,7 @@ const $ = (id) => document.getElementById(id);
 const ui = {
   sidebar: $("sidebar"),
   toggle: $("sidebar-toggle"),
+  closeSidebar: $("sidebar-close"),
   newChat: $("new-chat"),
   search: $("session-search"),
   list: $("session-list"),
@@ -198,9 +199,17 @@ function openSession(id) {
   }
   renderSessionList();
   renderConversation();
-  ui.sidebar.classList.remove("open");
-  ui.toggle.setAttribute("aria-expanded", "false");
+  setDrawer(false);
   ui.prompt.focus();
+}
+
+/** The chat list as a drawer (phones): open it, or close it and give focus back. */
+function setDrawer(open) {
+  const wasOpen = ui.sidebar.classList.contains("open");
+  ui.sidebar.classList.toggle("open", open);
+  ui.toggle.setAttribute("aria-expanded", String(open));
+  if (open && !wasOpen) ui.newChat.focus();
+  if (!open && wasOpen && ui.sidebar.contains(document.activeElement)) ui.toggle.focus();
 }
 
 function newSession() {
@@ -354,9 +363,14 @@ ui.model.addEventListener("change", () => {
 });
 ui.apiKey.value = apiKey();
 ui.apiKey.addEventListener("change", () => setApiKey(ui.apiKey.value.trim()));
-ui.toggle.addEventListener("click", () => {
-  const open = ui.sidebar.classList.toggle("open");
-  ui.toggle.setAttribute("aria-expanded", String(open));
+ui.toggle.addEventListener("click", () => setDrawer(!ui.sidebar.classList.contains("open")));
+ui.closeSidebar.addEventListener("click", () => setDrawer(false));
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && ui.sidebar.classList.contains("open")) setDrawer(false);
+});
+document.addEventListener("click", (event) => {
+  const outside = !ui.sidebar.contains(event.target) && !ui.toggle.contains(event.target);
+  if (outside && ui.sidebar.classList.contains("open")) setDrawer(false);
 });
 
 if (!store.sessions.length) store.create(null);
