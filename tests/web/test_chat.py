@@ -257,7 +257,8 @@ def test_artifacts_show_images_inline_and_files_as_downloads(live, browser_page)
     page.wait_for_function(
         "img => img.complete && img.naturalWidth === 1", arg=image.element_handle()
     )
-    assert image.get_attribute("src").startswith(page.url.rsplit("/", 1)[0] + "/v1/artifacts/")
+    origin = re.match(r"https?://[^/]+", page.url).group(0)
+    assert image.get_attribute("src").startswith(origin + "/v1/artifacts/")
     link = files.get_by_role("link", name="weather.csv")
     expect(files.locator("li").nth(1)).to_contain_text(f"weather.csv · text/csv · {len(CSV)} B")
     with page.expect_download() as download:
@@ -559,3 +560,40 @@ def test_the_chat_drawer_closes_with_escape_a_tap_outside_and_its_close_button(l
     expect(new_chat).not_to_be_in_viewport()
     expect(toggle).to_have_attribute("aria-expanded", "false")
     phone_page.assert_clean_console()
+
+
+def test_each_chat_has_its_own_url_that_opens_it(live, browser_page):
+    _, url = live.competitor(sse(chunk("ok"), DONE))
+    gateway = live.gateway({"a": url}, default="a")
+    page = open_chat(browser_page, gateway)
+    chat_url = re.compile(re.escape(gateway) + r"/chat/[a-z0-9-]+$")
+    expect(page).to_have_url(chat_url)
+    ask(page, "First chat")
+    expect(answer_of(page).locator(".answer")).to_have_text("ok")
+    first = page.url
+
+    page.locator("#new-chat").click()
+    expect(page).not_to_have_url(first)
+    second = page.url
+    page.locator("#new-chat").click()  # an empty chat is reused
+    expect(page).to_have_url(second)
+    sessions = page.locator("#session-list .open-session")
+    expect(sessions).to_have_count(2)
+    ask(page, "Second chat")
+    expect(answer_of(page).locator(".answer")).to_have_text("ok")
+
+    sessions.filter(has_text="First chat").click()
+    expect(page).to_have_url(first)
+    page.go_back()
+    expect(page).to_have_url(second)
+    expect(page.locator("#chat-title")).to_have_text("Second chat")
+
+    page.goto(first)
+    expect(page.locator("#chat-title")).to_have_text("First chat")
+    expect(page.locator(".message.user")).to_have_text(re.compile("First chat"))
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.locator("[aria-current=page]")).to_have_text("Chat")
+
+    page.goto(gateway + "/chat/not-here")
+    expect(page.get_by_role("alert")).to_contain_text("The chat not-here is not in this browser")
+    browser_page.assert_clean_console()

@@ -21,6 +21,7 @@ const ui = {
   title: $("chat-title"),
   model: $("model"),
   modelError: $("model-error"),
+  notice: $("chat-notice"),
   messages: $("messages"),
   composer: $("composer"),
   prompt: $("prompt"),
@@ -192,8 +193,25 @@ function persist() {
   ui.storageError.replaceChildren(...(problem ? [errorBox(problem)] : []));
 }
 
-function openSession(id) {
+/** `/chat/<id>` opens that chat; its id, or null on plain `/chat`. */
+function sessionIdFromPath() {
+  const match = window.location.pathname.match(/^\/chat\/([^/]+)$/);
+  return match ? decodeURIComponent(match[1]) : null;
+}
+
+/** Keep the address bar on the chat shown, so it can be bookmarked, shared between tabs
+ * and reloaded ("push" adds a history entry, so Back returns to the previous chat). */
+function showInAddressBar(session, how) {
+  const path = `/chat/${encodeURIComponent(session.id)}`;
+  if (window.location.pathname === path) return;
+  if (how === "push") window.history.pushState(null, "", path);
+  else window.history.replaceState(null, "", path);
+}
+
+function openSession(id, how = "push") {
   current = store.get(id);
+  showInAddressBar(current, how);
+  ui.notice.replaceChildren();
   if (current.model && [...ui.model.options].some((o) => o.value === current.model)) {
     ui.model.value = current.model;
   }
@@ -212,7 +230,13 @@ function setDrawer(open) {
   if (!open && wasOpen && ui.sidebar.contains(document.activeElement)) ui.toggle.focus();
 }
 
+/** A new chat, unless an empty one is there to use: clicks never pile up empty chats. */
 function newSession() {
+  const empty = current && !current.messages.length ? current : store.sessions.find((s) => !s.messages.length);
+  if (empty) {
+    openSession(empty.id);
+    return;
+  }
   const session = store.create(ui.model.value || null);
   persist();
   openSession(session.id);
@@ -373,8 +397,20 @@ document.addEventListener("click", (event) => {
   if (outside && ui.sidebar.classList.contains("open")) setDrawer(false);
 });
 
+window.addEventListener("popstate", () => {
+  const id = sessionIdFromPath();
+  if (id && store.get(id) && (!current || current.id !== id)) openSession(id, "none");
+});
+
+const linked = sessionIdFromPath();
 if (!store.sessions.length) store.create(null);
-current = store.sessions[0];
+current = (linked && store.get(linked)) || store.sessions[0];
+showInAddressBar(current, "replace");
+if (linked && !store.get(linked)) {
+  ui.notice.replaceChildren(
+    errorBox(`The chat ${linked} is not in this browser: chats are kept only in the browser that had them.`),
+  );
+}
 renderSessionList();
 renderConversation();
 loadModels();
