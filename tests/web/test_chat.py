@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import struct
+import time
 import zlib
 
 import pytest
@@ -597,3 +598,79 @@ def test_each_chat_has_its_own_url_that_opens_it(live, browser_page):
     page.goto(gateway + "/chat/not-here")
     expect(page.get_by_role("alert")).to_contain_text("The chat not-here is not in this browser")
     browser_page.assert_clean_console()
+
+
+def answers_in_turn(*scripts):
+    """A competitor script that answers the n-th request with the n-th script."""
+    calls = iter(scripts)
+
+    async def script(request, body):
+        return await next(calls)(request, body)
+
+    return script
+
+
+def test_copy_answer_puts_the_answers_markdown_on_the_clipboard(live, browser_page):
+    _, url = live.competitor(sse(chunk("Use **bold** and `code`."), DONE))
+    browser_page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Format something")
+    answer_of(page).get_by_role("button", name="Copy answer").click()
+    deadline = time.monotonic() + 15
+    while (copied := page.evaluate("navigator.clipboard.readText()")) != "Use **bold** and `code`.":
+        assert time.monotonic() < deadline, f"the clipboard holds {copied!r}"
+        page.wait_for_timeout(100)
+
+
+def test_regenerate_asks_again_and_keeps_the_earlier_answers_to_page_through(live, browser_page):
+    competitor, url = live.competitor(
+        answers_in_turn(sse(chunk("First try."), DONE), sse(chunk("Second try."), DONE))
+    )
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Tell me something")
+    reply = answer_of(page)
+    expect(reply.locator(".answer")).to_have_text("First try.")
+    reply.get_by_role("button", name="Regenerate").click()
+    expect(answer_of(page).locator(".answer")).to_have_text("Second try.")
+    expect(page.locator("article.message.assistant")).to_have_count(1)
+    expect(answer_of(page).get_by_label("Answer 2 of 2")).to_be_visible()
+    first, second = competitor.requests
+    assert (
+        second["messages"]
+        == first["messages"]
+        == [{"role": "user", "content": "Tell me something"}]
+    )
+
+    answer_of(page).get_by_role("button", name="Previous answer").click()
+    expect(answer_of(page).locator(".answer")).to_have_text("First try.")
+    expect(answer_of(page).get_by_label("Answer 1 of 2")).to_be_visible()
+    page.reload()
+    expect(answer_of(page).locator(".answer")).to_have_text("First try.")
+    answer_of(page).get_by_role("button", name="Next answer").click()
+    expect(answer_of(page).locator(".answer")).to_have_text("Second try.")
+    browser_page.assert_clean_console()
+
+
+def test_an_answer_cut_off_at_the_length_limit_can_be_continued(live, browser_page):
+    competitor, url = live.competitor(
+        answers_in_turn(
+            sse(chunk("The beginning of a long"), chunk(finish="length"), DONE),
+            sse(chunk(" story, now complete."), chunk(finish="stop"), DONE),
+        )
+    )
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Tell me a story")
+    reply = answer_of(page)
+    expect(reply.locator(".note")).to_contain_text("Cut off: the answer reached its length limit")
+    reply.get_by_role("button", name="Continue").click()
+    expect(reply.locator(".answer")).to_have_text("The beginning of a long story, now complete.")
+    expect(reply.get_by_role("button", name="Continue")).to_have_count(0)
+    expect(reply.locator(".note")).not_to_contain_text("Cut off")
+    _, continued = competitor.requests
+    assert continued["messages"][:2] == [
+        {"role": "user", "content": "Tell me a story"},
+        {"role": "assistant", "content": "The beginning of a long"},
+    ]
+    assert continued["messages"][2]["role"] == "user"
+    assert "Continue" in continued["messages"][2]["content"]
+    expect(page.locator("article.message")).to_have_count(2)  # no extra message shown

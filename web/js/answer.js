@@ -2,7 +2,7 @@
 // Shared by the chat and the arena (which shows two answers side by side).
 
 import { errorBox, formatBytes, h } from "./dom.js";
-import { renderMarkdown } from "./markdown.js";
+import { copyText, renderMarkdown } from "./markdown.js";
 import { serverSentEvents } from "./sse.js";
 import { ThinkingPanel, recordDelta } from "./thinking.js";
 
@@ -49,10 +49,18 @@ function artifactItem(artifact) {
   return h("li", {}, link, h("span", { class: "muted", text: ` · ${about}` }));
 }
 
-/** The view of one assistant message; `render` is cheap to call every frame. */
+/**
+ * The view of one assistant message; `render` is cheap to call every frame. Once the
+ * answer has ended it offers Copy answer, and whatever `actions` the page gives:
+ * `regenerate()`, `continue()` (offered when the answer was cut off at the length limit)
+ * and `showVersion(index)` (paging through `message.versions`, earlier answers kept by
+ * Regenerate).
+ */
 export class AnswerView {
-  constructor(message) {
+  constructor(message, actions = {}) {
     this.message = message;
+    this.actions = actions;
+    this.toolbar = h("div", { class: "answer-actions", hidden: true });
     this.thinking = new ThinkingPanel();
     this.answer = h("div", { class: "answer" });
     this.files = h("ul", { class: "artifacts", "aria-label": "Files", hidden: true });
@@ -67,8 +75,9 @@ export class AnswerView {
       this.files,
       this.problem,
       this.note,
+      this.toolbar,
     );
-    this.shown = { content: null, files: 0, error: null, note: null };
+    this.shown = { content: null, files: 0, error: null, note: null, toolbar: null };
   }
 
   render(streaming) {
@@ -93,14 +102,68 @@ export class AnswerView {
       this.note.hidden = !note;
       this.shown.note = note;
     }
+    const versions = m.versions ? m.versions.length : 1;
+    const toolbar = streaming ? "" : [m.content.length, m.finishReason, m.version, versions].join("|");
+    if (toolbar !== this.shown.toolbar) {
+      this.#renderToolbar(streaming);
+      this.shown.toolbar = toolbar;
+    }
   }
 
   #note(streaming) {
     const m = this.message;
     if (streaming) return m.content || m.timeline.length ? "" : "Waiting for the answer…";
     if (m.stopped) return "Stopped: the partial answer is kept.";
-    if (m.usage && Number.isFinite(m.usage.total_tokens)) return `${m.usage.total_tokens} tokens`;
-    return "";
+    const tokens = m.usage && Number.isFinite(m.usage.total_tokens) ? `${m.usage.total_tokens} tokens` : "";
+    if (m.finishReason === "length") {
+      return `Cut off: the answer reached its length limit${tokens ? ` (${tokens})` : ""}.`;
+    }
+    return tokens;
+  }
+
+  #renderToolbar(streaming) {
+    const m = this.message;
+    const buttons = [];
+    if (!streaming && m.versions && m.versions.length > 1 && this.actions.showVersion) {
+      const at = m.version;
+      buttons.push(
+        h("button", {
+          type: "button",
+          class: "small",
+          text: "‹",
+          "aria-label": "Previous answer",
+          disabled: at === 0,
+          on: { click: () => this.actions.showVersion(at - 1) },
+        }),
+        h("span", { class: "muted", text: `${at + 1} / ${m.versions.length}`, "aria-label": `Answer ${at + 1} of ${m.versions.length}` }),
+        h("button", {
+          type: "button",
+          class: "small",
+          text: "›",
+          "aria-label": "Next answer",
+          disabled: at === m.versions.length - 1,
+          on: { click: () => this.actions.showVersion(at + 1) },
+        }),
+      );
+    }
+    if (!streaming && m.content) {
+      const copy = h("button", { type: "button", class: "small", text: "Copy answer" });
+      copy.addEventListener("click", async () => {
+        copy.textContent = (await copyText(m.content)) ? "Copied" : "Copy failed";
+        setTimeout(() => {
+          copy.textContent = "Copy answer";
+        }, 1500);
+      });
+      buttons.push(copy);
+    }
+    if (!streaming && m.finishReason === "length" && this.actions.continue) {
+      buttons.push(h("button", { type: "button", class: "small", text: "Continue", on: { click: () => this.actions.continue() } }));
+    }
+    if (!streaming && this.actions.regenerate) {
+      buttons.push(h("button", { type: "button", class: "small", text: "Regenerate", on: { click: () => this.actions.regenerate() } }));
+    }
+    this.toolbar.replaceChildren(...buttons);
+    this.toolbar.hidden = !buttons.length;
   }
 }
 

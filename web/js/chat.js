@@ -87,7 +87,17 @@ function renderConversation() {
   ui.messages.replaceChildren(
     ...current.messages.map((message) => {
       if (message.role === "user") return userView(message);
-      const view = new AnswerView(message);
+      const last = message === current.messages[current.messages.length - 1];
+      const view = new AnswerView(
+        message,
+        last
+          ? {
+              regenerate: () => regenerate(message),
+              continue: () => continueAnswer(message),
+              showVersion: (index) => showVersion(message, index),
+            }
+          : { showVersion: (index) => showVersion(message, index) },
+      );
       views.set(message, view);
       const streaming = active !== null && active.message === message;
       view.render(streaming);
@@ -256,9 +266,9 @@ function deleteSession(id) {
   }
 }
 
-/** What the gateway gets: the conversation so far, without failed or empty answers. */
-function history(session) {
-  return session.messages
+/** What the gateway gets: `messages` without failed or empty answers. */
+function history(messages) {
+  return messages
     .filter((m) => m.role === "user" || (m.role === "assistant" && m.content))
     .map((m) => ({ role: m.role, content: m.content }));
 }
@@ -286,13 +296,63 @@ async function send() {
   session.messages.push({ role: "user", content });
   store.touch(session, text || "Image");
   const message = newAnswer(session.model);
+  const messages = history(session.messages);
+  session.messages.push(message);
+  await answer(session, message, messages);
+}
+
+// What an answer keeps per version (Regenerate keeps the earlier ones to page through).
+const VERSION_FIELDS = ["model", "content", "timeline", "artifacts", "error", "stopped", "usage", "finishReason"];
+const CONTINUE_PROMPT = "Continue exactly where your previous answer stopped, without repeating any of it.";
+
+function versionOf(message) {
+  return Object.fromEntries(VERSION_FIELDS.map((field) => [field, message[field]]));
+}
+
+/** Ask again for the answer `message`, with the same conversation before it; the earlier
+ * answer stays as a version to page back to. */
+async function regenerate(message) {
+  if (active || !ui.model.value) return;
+  const session = current;
+  const before = session.messages.slice(0, session.messages.indexOf(message));
+  if (!message.versions) {
+    message.versions = [versionOf(message)];
+  } else {
+    message.versions[message.version] = versionOf(message);
+  }
+  Object.assign(message, newAnswer(ui.model.value));
+  message.versions.push(versionOf(message));
+  message.version = message.versions.length - 1;
+  await answer(session, message, history(before));
+}
+
+/** An answer cut off at the length limit goes on: the model is asked to continue, and what
+ * it writes is added to the same answer (the request is not kept as a message). */
+async function continueAnswer(message) {
+  if (active) return;
+  const session = current;
+  const upTo = session.messages.slice(0, session.messages.indexOf(message) + 1);
+  Object.assign(message, { finishReason: null, error: null, stopped: false });
+  await answer(session, message, [...history(upTo), { role: "user", content: CONTINUE_PROMPT }]);
+}
+
+function showVersion(message, index) {
+  if (active || !message.versions || !message.versions[index]) return;
+  message.versions[message.version] = versionOf(message);
+  Object.assign(message, message.versions[index]);
+  message.version = index;
+  persist();
+  renderConversation();
+}
+
+/** Stream the answer to `messages` into `message` (which is on screen in `session`). */
+async function answer(session, message, messages) {
   const body = {
-    model: session.model,
+    model: message.model,
     stream: true,
     stream_options: { include_usage: true },
-    messages: history(session),
+    messages,
   };
-  session.messages.push(message);
   active = { session, message, controller: new AbortController() };
   persist();
   setStreaming(true);
@@ -305,6 +365,7 @@ async function send() {
     else message.error = describeError(err);
   } finally {
     active = null;
+    if (message.versions) message.versions[message.version] = versionOf(message);
     setStreaming(false);
     persist();
     const view = views.get(message);
