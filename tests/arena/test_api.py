@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 
 import aiohttp
+import pytest
 
+from janus.config import parse_config
+from janus.gateway.app import create_app
 from janus.gateway.keys import STORE
+from janus.plugins import PluginError, load_plugins
 from janus.sse import SSEParser
 from tests.scripted_competitor import DONE, chunk, sse
 from tests.web.scripts import in_band_error
@@ -21,7 +25,12 @@ def speaker(name: str):
     """A competitor that names itself everywhere a careless gateway could leak it, except
     in its text (a signature the test maps back to it)."""
     return sse(
-        chunk(role="assistant", model=f"{name}-model-7b", system_fingerprint=f"fp-{name}"),
+        chunk(
+            role="assistant",
+            model=f"{name}-model-7b",
+            system_fingerprint=f"fp-{name}",
+            id=f"{name}-completion-1",
+        ),
         chunk(f"{SIGNATURES[name]}. ", model=f"{name}-model-7b"),
         chunk("**Bold** answer.", model=f"{name}-model-7b", finish="stop"),
         DONE,
@@ -83,6 +92,7 @@ async def test_a_full_battle_hides_who_answered_until_the_vote_reveals_it(live):
         status, events, raw = await read_stream(gateway + battle["streams"][side])
         assert status == 200 and events[-1] == "[DONE]"
         assert {e["model"] for e in events if isinstance(e, dict)} == {label}
+        assert {e["id"] for e in events if isinstance(e, dict)} == {f"chatcmpl-arena-{side}"}
         assert b"alpha" not in raw and b"bravo" not in raw and b"fp-" not in raw
         answers[side] = text_of(events)
     assert sorted(answers.values()) == ["Fancy. **Bold** answer.", "Plain. **Bold** answer."]
@@ -217,3 +227,9 @@ async def test_a_competitor_failing_mid_answer_is_reported_without_its_name(live
         "POST", f"{gateway}/v1/arena/battles/{battle['id']}/vote", {"winner": "both_bad"}
     )
     assert status == 200 and voted["competitors"][failed]["id"] == "alpha"
+
+
+def test_an_unknown_arena_router_stops_start_up():
+    config = parse_config({"arena": {"router": "no-such-router"}}, "test config")
+    with pytest.raises(PluginError, match=r"arena\.router: no router named 'no-such-router'"):
+        create_app(config, load_plugins(use_env=False, allow=set()))

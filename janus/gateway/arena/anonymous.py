@@ -1,9 +1,10 @@
 """A battle's stream as its voter sees it: the competitor's answer under the name "A" or "B".
 
 The relay and exchange are the chat's own; this only changes what would tell the
-competitors apart. Every chunk's ``model`` becomes the label and ``system_fingerprint``
-goes; an error names the label, never the competitor (a competitor's own error text can
-name it). The answer's text is kept on the way through, for the style-controlled board.
+competitors apart. Every chunk's ``model`` becomes the label, its ``id`` one of ours (an
+id's format differs between servers) and ``system_fingerprint`` goes; an error names the
+label, never the competitor (a competitor's own error text can name it). The answer's text
+is kept on the way through, for the style-controlled board.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class AnonymousExchange(Exchange):
             data = await super().rewrite_chunk(data, competitor_id)
         parsed = json.loads(data)
         parsed["model"] = self.label
+        parsed["id"] = f"chatcmpl-arena-{self.label.lower()}"
         parsed.pop("system_fingerprint", None)
         for choice in parsed.get("choices") or []:
             content = (choice.get("delta") or {}).get("content")
