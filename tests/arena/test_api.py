@@ -9,7 +9,7 @@ import pytest
 
 from janus.config import parse_config
 from janus.gateway.app import create_app
-from janus.gateway.keys import STORE
+from janus.gateway.keys import POOL, STORE
 from janus.plugins import PluginError, load_plugins
 from janus.sse import SSEParser
 from tests.scripted_competitor import DONE, chunk, sse
@@ -77,7 +77,7 @@ def text_of(events: list) -> str:
 
 
 async def test_a_full_battle_hides_who_answered_until_the_vote_reveals_it(live):
-    gateway, competitors, _ = start(live, {"alpha": speaker("alpha"), "bravo": speaker("bravo")})
+    gateway, competitors, app = start(live, {"alpha": speaker("alpha"), "bravo": speaker("bravo")})
     status, battle, _ = await call("POST", gateway + "/v1/arena/battles", PROMPT)
     assert status == 201, battle
     assert battle["object"] == "arena.battle" and battle["status"] == "open"
@@ -123,6 +123,9 @@ async def test_a_full_battle_hides_who_answered_until_the_vote_reveals_it(live):
         rows = board[name]["data"]
         assert rows[0]["competitor_id"] == revealed_a and rows[0]["votes"] == 1
         assert rows[0]["wins"] == 1 and rows[1]["wins"] == 0
+    # The router's standings follow the votes.
+    assert app[POOL].arena.votes(revealed_a) == 1
+    assert app[POOL].arena.pair_votes == {("alpha", "bravo"): 1}
     assert set(board["style_controlled"]["style_coefficients"]) == {
         "length",
         "headers",

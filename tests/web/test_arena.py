@@ -17,6 +17,7 @@ LONG_LINE = "x = " + "1 + " * 60 + "1"  # a code line far wider than a phone
 def speaker(gate: Gate, first: str, rest: str):
     return gated_sse(
         chunk(role="assistant", model="secret-model"),
+        chunk(reasoning="Weighing the options.", model="secret-model"),
         chunk(first, model="secret-model"),
         gate,
         chunk(rest, model="secret-model", finish="stop"),
@@ -47,6 +48,10 @@ def test_a_battle_streams_both_answers_then_a_vote_reveals_who_answered(live, vi
     # Both answers are on screen while both streams are still open.
     expect(pane_a).not_to_be_empty()
     expect(pane_b).not_to_be_empty()
+    for pane in ("#pane-a", "#pane-b"):  # each answer has its own Thinking panel
+        expect(page.locator(f"{pane} details.thinking li.reasoning")).to_have_text(
+            "Weighing the options."
+        )
     firsts = {pane_a.inner_text(), pane_b.inner_text()}
     assert firsts == {"Alpha's first words", "Bravo starts"}
     votes = page.get_by_role("group", name="Which answer is better?").get_by_role("button")
