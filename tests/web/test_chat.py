@@ -674,3 +674,22 @@ def test_an_answer_cut_off_at_the_length_limit_can_be_continued(live, browser_pa
     assert continued["messages"][2]["role"] == "user"
     assert "Continue" in continued["messages"][2]["content"]
     expect(page.locator("article.message")).to_have_count(2)  # no extra message shown
+
+
+def test_an_answer_is_saved_while_it_streams_and_a_reload_keeps_it(live, browser_page):
+    gate = Gate(live)
+    _, url = live.competitor(gated_sse(chunk("The first half"), gate, chunk(" and more."), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Tell me slowly")
+    expect(answer_of(page).locator(".answer")).to_have_text("The first half")
+    deadline = time.monotonic() + 15
+    while "The first half" not in (page.evaluate("localStorage.getItem('janus.chat.sessions.v1')")):
+        assert time.monotonic() < deadline, "the partial answer was never saved"
+        page.wait_for_timeout(100)
+    page.reload()
+    reply = answer_of(page)
+    expect(reply.locator(".answer")).to_have_text("The first half")
+    expect(reply.locator(".note")).to_contain_text("Interrupted")
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    gate.open()
+    browser_page.assert_clean_console()

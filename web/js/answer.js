@@ -16,6 +16,7 @@ export function newAnswer(model) {
     artifacts: [],
     error: null,
     stopped: false,
+    interrupted: false,
     usage: null,
     finishReason: null,
   };
@@ -114,6 +115,7 @@ export class AnswerView {
     const m = this.message;
     if (streaming) return m.content || m.timeline.length ? "" : "Waiting for the answer…";
     if (m.stopped) return "Stopped: the partial answer is kept.";
+    if (m.interrupted) return "Interrupted: the page was closed while this answer streamed; what came is kept.";
     const tokens = m.usage && Number.isFinite(m.usage.total_tokens) ? `${m.usage.total_tokens} tokens` : "";
     if (m.finishReason === "length") {
       return `Cut off: the answer reached its length limit${tokens ? ` (${tokens})` : ""}.`;

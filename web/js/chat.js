@@ -203,6 +203,18 @@ function persist() {
   ui.storageError.replaceChildren(...(problem ? [errorBox(problem)] : []));
 }
 
+// While an answer streams it is saved at most once a second, so a reload keeps what came.
+const SAVE_WHILE_STREAMING_MS = 1000;
+let saveTimer = null;
+
+function saveSoon() {
+  if (saveTimer !== null) return;
+  saveTimer = setTimeout(() => {
+    saveTimer = null;
+    persist();
+  }, SAVE_WHILE_STREAMING_MS);
+}
+
 /** `/chat/<id>` opens that chat; its id, or null on plain `/chat`. */
 function sessionIdFromPath() {
   const match = window.location.pathname.match(/^\/chat\/([^/]+)$/);
@@ -302,7 +314,17 @@ async function send() {
 }
 
 // What an answer keeps per version (Regenerate keeps the earlier ones to page through).
-const VERSION_FIELDS = ["model", "content", "timeline", "artifacts", "error", "stopped", "usage", "finishReason"];
+const VERSION_FIELDS = [
+  "model",
+  "content",
+  "timeline",
+  "artifacts",
+  "error",
+  "stopped",
+  "interrupted",
+  "usage",
+  "finishReason",
+];
 const CONTINUE_PROMPT = "Continue exactly where your previous answer stopped, without repeating any of it.";
 
 function versionOf(message) {
@@ -332,7 +354,7 @@ async function continueAnswer(message) {
   if (active) return;
   const session = current;
   const upTo = session.messages.slice(0, session.messages.indexOf(message) + 1);
-  Object.assign(message, { finishReason: null, error: null, stopped: false });
+  Object.assign(message, { finishReason: null, error: null, stopped: false, interrupted: false });
   await answer(session, message, [...history(upTo), { role: "user", content: CONTINUE_PROMPT }]);
 }
 
@@ -353,6 +375,7 @@ async function answer(session, message, messages) {
     stream_options: { include_usage: true },
     messages,
   };
+  message.streaming = true; // saved so: a reload mid-answer finds it interrupted
   active = { session, message, controller: new AbortController() };
   persist();
   setStreaming(true);
@@ -365,6 +388,7 @@ async function answer(session, message, messages) {
     else message.error = describeError(err);
   } finally {
     active = null;
+    delete message.streaming;
     if (message.versions) message.versions[message.version] = versionOf(message);
     setStreaming(false);
     persist();
@@ -390,7 +414,10 @@ async function stream(body, message, signal) {
     takeCompletion(message, await response.json());
     return;
   }
-  await readAnswerStream(response, message, queueRender);
+  await readAnswerStream(response, message, () => {
+    queueRender();
+    saveSoon();
+  });
 }
 
 function takeCompletion(message, completion) {
@@ -462,6 +489,16 @@ window.addEventListener("popstate", () => {
   const id = sessionIdFromPath();
   if (id && store.get(id) && (!current || current.id !== id)) openSession(id, "none");
 });
+
+// An answer still marked as streaming was cut short when the page went away.
+for (const session of store.sessions) {
+  for (const message of session.messages) {
+    if (message.streaming) {
+      delete message.streaming;
+      message.interrupted = true;
+    }
+  }
+}
 
 const linked = sessionIdFromPath();
 if (!store.sessions.length) store.create(null);
