@@ -426,6 +426,7 @@ def test_markdown_is_sanitised_highlighted_and_code_can_be_copied(live, browser_
     reply = answer_of(page).locator(".answer")
     expect(reply.locator("code.hljs")).to_have_text("print('hi')")
     expect(reply.locator("code .hljs-built_in")).to_have_text("print")
+    expect(reply.locator(".code-block .code-language")).to_have_text("python")
     assert reply.locator("script").count() == 0
     assert reply.locator("img").get_attribute("onerror") is None
     assert page.title() != "pwned"

@@ -1,6 +1,6 @@
 // Markdown for answers: parsed by marked, sanitised by DOMPurify, code highlighted by
-// highlight.js, each code block with a copy button. Answers are untrusted: nothing they
-// contain reaches the page without DOMPurify.
+// highlight.js, each code block labelled with its language and given a copy button.
+// Answers are untrusted: nothing they contain reaches the page without DOMPurify.
 
 import { marked } from "../vendor/marked/marked.esm.js";
 import DOMPurify from "../vendor/dompurify/purify.es.mjs";
@@ -31,8 +31,16 @@ export function highlight(code) {
   hljs.highlightElement(code);
 }
 
+/** The fence's language (```python), from the class marked gives the code element. */
+function languageOf(code) {
+  const name = [...code.classList].find((c) => c.startsWith("language-"));
+  return name ? name.slice("language-".length).slice(0, 30) : "";
+}
+
 function addCopyButton(pre, code) {
   const wrapper = h("div", { class: "code-block" });
+  const language = languageOf(code);
+  if (language) wrapper.append(h("span", { class: "code-language", text: language }));
   pre.replaceWith(wrapper);
   const button = h("button", { type: "button", class: "copy", text: "Copy" });
   button.addEventListener("click", async () => {
