@@ -694,3 +694,35 @@ def test_an_answer_is_saved_while_it_streams_and_a_reload_keeps_it(live, browser
     expect(page.get_by_role("button", name="Send")).to_be_enabled()
     gate.open()
     browser_page.assert_clean_console()
+
+
+def test_while_one_chat_answers_another_explains_why_it_waits_and_offers_no_stop(
+    live, browser_page
+):
+    gate = Gate(live)
+    competitor, url = live.competitor(
+        gated_sse(chunk("Still going"), gate, chunk(" and done."), DONE)
+    )
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "A long question")
+    expect(answer_of(page).locator(".answer")).to_have_text("Still going")
+    expect(page.get_by_role("button", name="Stop")).to_be_visible()
+
+    page.locator("#new-chat").click()
+    expect(page.get_by_role("button", name="Stop")).to_be_hidden()
+    ask(page, "Meanwhile here")
+    waiting = page.get_by_role("status").filter(has_text="is still answering")
+    expect(waiting).to_contain_text('"A long question" is still answering')
+    # Nothing was sent from the second chat: no message, the prompt is kept.
+    expect(page.locator(".message.user")).to_have_count(0)
+    expect(page.get_by_label("Message", exact=True)).to_have_value("Meanwhile here")
+    expect(page.get_by_role("button", name="Send")).to_be_disabled()
+
+    waiting.get_by_role("button", name="go to it").click()
+    expect(page.locator("#chat-title")).to_have_text("A long question")
+    expect(page.get_by_role("button", name="Stop")).to_be_visible()
+    gate.open()
+    expect(answer_of(page).locator(".answer")).to_have_text("Still going and done.")
+    expect(page.get_by_role("button", name="Stop")).to_be_hidden()
+    assert len(competitor.requests) == 1
+    browser_page.assert_clean_console()

@@ -22,6 +22,7 @@ const ui = {
   model: $("model"),
   modelError: $("model-error"),
   notice: $("chat-notice"),
+  busyElsewhere: $("busy-elsewhere"),
   messages: $("messages"),
   composer: $("composer"),
   prompt: $("prompt"),
@@ -239,6 +240,7 @@ function openSession(id, how = "push") {
   }
   renderSessionList();
   renderConversation();
+  updateComposer();
   setDrawer(false);
   ui.prompt.focus();
 }
@@ -286,7 +288,10 @@ function history(messages) {
 }
 
 async function send() {
-  if (active) return;
+  if (active) {
+    updateComposer();
+    return;
+  }
   const text = ui.prompt.value.trim();
   const images = attachments.items;
   if (!text && !images.length) return;
@@ -429,10 +434,36 @@ function takeCompletion(message, completion) {
 }
 
 function setStreaming(on) {
-  ui.send.disabled = on;
-  ui.stop.hidden = !on;
-  ui.messages.setAttribute("aria-busy", on ? "true" : "false");
+  updateComposer();
   if (!on && document.activeElement === document.body) ui.prompt.focus();
+}
+
+/** Send, Stop and the busy state for the chat on screen. One answer streams at a time: in
+ * another chat, Stop is not offered (it would stop that other answer) and a note says why
+ * sending waits. */
+function updateComposer() {
+  const here = active !== null && current !== null && active.session.id === current.id;
+  ui.send.disabled = active !== null;
+  ui.stop.hidden = !here;
+  ui.messages.setAttribute("aria-busy", here ? "true" : "false");
+  if (active === null || here) {
+    ui.busyElsewhere.replaceChildren();
+    return;
+  }
+  ui.busyElsewhere.replaceChildren(
+    h(
+      "p",
+      { class: "note", role: "status" },
+      `"${active.session.title}" is still answering: send here once it has finished, or `,
+      h("button", {
+        type: "button",
+        class: "link",
+        text: "go to it",
+        on: { click: () => openSession(active.session.id) },
+      }),
+      " to stop it.",
+    ),
+  );
 }
 
 async function loadModels() {
