@@ -726,3 +726,32 @@ def test_while_one_chat_answers_another_explains_why_it_waits_and_offers_no_stop
     expect(page.get_by_role("button", name="Stop")).to_be_hidden()
     assert len(competitor.requests) == 1
     browser_page.assert_clean_console()
+
+
+def test_each_answer_says_which_model_answered_when_janus_routed_it(live, browser_page):
+    _, url = live.competitor(sse(chunk("Routed.", model="tiny-llama-1b"), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    expect(page.get_by_label("Model")).to_have_value("janus")
+    ask(page, "Who answers?")
+    reply = answer_of(page)
+    expect(reply.locator(".answer")).to_have_text("Routed.")
+    expect(reply.locator(".who")).to_have_text("janus · answered by tiny-llama-1b")
+    page.reload()
+    expect(answer_of(page).locator(".who")).to_have_text("janus · answered by tiny-llama-1b")
+
+
+def test_jump_to_the_latest_appears_when_the_end_is_out_of_view(live, browser_page):
+    long_answer = "\n\n".join(f"Paragraph {i}." for i in range(120))
+    _, url = live.competitor(sse(chunk(long_answer), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    jump = page.get_by_role("button", name="Jump to the latest")
+    expect(jump).to_be_hidden()
+    ask(page, "Write a lot")
+    expect(answer_of(page).locator(".answer p").last).to_have_text("Paragraph 119.")
+    expect(jump).to_be_hidden()  # the view followed the answer to its end
+    page.locator("#messages").evaluate("(m) => m.scrollTo(0, 0)")
+    expect(jump).to_be_visible()
+    jump.click()
+    expect(jump).to_be_hidden()
+    expect(answer_of(page).locator(".answer p").last).to_be_in_viewport()
+    expect(page.get_by_label("Message", exact=True)).to_be_focused()

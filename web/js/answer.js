@@ -17,6 +17,7 @@ export function newAnswer(model) {
     error: null,
     stopped: false,
     interrupted: false,
+    answeredBy: null,
     usage: null,
     finishReason: null,
   };
@@ -70,7 +71,7 @@ export class AnswerView {
     this.element = h(
       "article",
       { class: "message assistant", "aria-label": `Answer from ${message.model || "assistant"}` },
-      h("div", { class: "who", text: message.model || "assistant" }),
+      (this.who = h("div", { class: "who", text: message.model || "assistant" })),
       this.thinking.element,
       this.answer,
       this.files,
@@ -78,11 +79,16 @@ export class AnswerView {
       this.note,
       this.toolbar,
     );
-    this.shown = { content: null, files: 0, error: null, note: null, toolbar: null };
+    this.shown = { content: null, files: 0, error: null, note: null, toolbar: null, who: null };
   }
 
   render(streaming) {
     const m = this.message;
+    const who = answeredBy(m);
+    if (who !== this.shown.who) {
+      this.who.textContent = who;
+      this.shown.who = who;
+    }
     this.thinking.update(m.timeline, streaming);
     if (m.content !== this.shown.content) {
       renderMarkdown(this.answer, m.content);
@@ -169,6 +175,14 @@ export class AnswerView {
   }
 }
 
+/** "janus · answered by <model>" when the chunks name a model other than the one asked
+ * for (`janus` routes to a competitor): who answered is never a guess. */
+function answeredBy(message) {
+  const asked = message.model || "assistant";
+  const by = message.answeredBy;
+  return by && by !== asked ? `${asked} · answered by ${by}` : asked;
+}
+
 /**
  * Read an SSE chat answer into `message`, calling `onChunk` after each event; a stream
  * that stops before [DONE] is reported on the message.
@@ -203,6 +217,7 @@ export function takeChunk(message, data) {
     return;
   }
   if (chunk.usage) message.usage = chunk.usage;
+  if (typeof chunk.model === "string" && chunk.model) message.answeredBy = chunk.model.slice(0, 100);
   for (const choice of chunk.choices || []) {
     if (choice.index !== 0) continue;
     if (choice.finish_reason) message.finishReason = choice.finish_reason;

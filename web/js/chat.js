@@ -24,6 +24,7 @@ const ui = {
   notice: $("chat-notice"),
   busyElsewhere: $("busy-elsewhere"),
   messages: $("messages"),
+  jump: $("jump-to-latest"),
   composer: $("composer"),
   prompt: $("prompt"),
   send: $("send"),
@@ -83,6 +84,7 @@ function renderConversation() {
         h("p", { text: "Answers stream from the competitor behind the model you pick." }),
       ),
     );
+    updateJump();
     return;
   }
   ui.messages.replaceChildren(
@@ -111,6 +113,12 @@ function renderConversation() {
 
 function scrollToEnd() {
   ui.messages.scrollTop = ui.messages.scrollHeight;
+  updateJump();
+}
+
+/** "Jump to the latest" shows whenever the end of the conversation is out of view. */
+function updateJump() {
+  ui.jump.hidden = atEnd();
 }
 
 function atEnd() {
@@ -129,6 +137,7 @@ function queueRender() {
     const follow = atEnd();
     view.render(true);
     if (follow) scrollToEnd();
+    else updateJump();
   });
 }
 
@@ -327,6 +336,7 @@ const VERSION_FIELDS = [
   "error",
   "stopped",
   "interrupted",
+  "answeredBy",
   "usage",
   "finishReason",
 ];
@@ -403,6 +413,7 @@ async function answer(session, message, messages) {
       view.render(false);
       view.thinking.open(false);
       if (follow) scrollToEnd();
+      else updateJump();
     }
   }
 }
@@ -426,6 +437,7 @@ async function stream(body, message, signal) {
 }
 
 function takeCompletion(message, completion) {
+  if (typeof completion.model === "string") message.answeredBy = completion.model.slice(0, 100);
   const answer = completion.choices?.[0]?.message || {};
   message.content = answer.content || "";
   if (answer.reasoning_content) message.timeline.push({ kind: "reasoning", text: answer.reasoning_content });
@@ -498,6 +510,11 @@ ui.stop.addEventListener("click", () => {
   ui.prompt.focus();
 });
 ui.attach.addEventListener("click", () => ui.attachInput.click());
+ui.messages.addEventListener("scroll", updateJump, { passive: true });
+ui.jump.addEventListener("click", () => {
+  scrollToEnd();
+  ui.prompt.focus();
+});
 ui.newChat.addEventListener("click", newSession);
 ui.search.addEventListener("input", renderSessionList);
 ui.model.addEventListener("change", () => {
