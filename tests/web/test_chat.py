@@ -211,11 +211,11 @@ def test_the_thinking_panel_shows_reasoning_and_events_open_while_streaming(live
             re.compile(r"sandbox_start\s*command: python plot.py"),
         ]
     )
-    expect(panel.locator("summary")).to_have_text("Thinking… (3 steps)")
+    expect(panel.locator("summary")).to_have_text(re.compile(r"^Thinking… \d+ s · 3 steps$"))
     gate.open()
     expect(answer_of(page).locator(".answer")).to_have_text("Found it.")
     expect(panel).not_to_have_attribute("open", "")
-    expect(panel.locator("summary")).to_have_text("Thinking (4 steps)")
+    expect(panel.locator("summary")).to_have_text(re.compile(r"^Thought for \d+ s · 4 steps$"))
     expect(steps.nth(4)).to_be_hidden()
     panel.locator("summary").click()
     expect(steps.nth(4)).to_contain_text("sandbox_end")
@@ -755,3 +755,40 @@ def test_jump_to_the_latest_appears_when_the_end_is_out_of_view(live, browser_pa
     expect(jump).to_be_hidden()
     expect(answer_of(page).locator(".answer p").last).to_be_in_viewport()
     expect(page.get_by_label("Message", exact=True)).to_be_focused()
+
+
+def step(sentence: str, name: str, payload: dict) -> bytes:
+    """One step as the baselines send it: a sentence and the event in the same delta."""
+    delta = {"reasoning_content": sentence, "janus": {"event": name, "payload": payload}}
+    return chunk(choices=[{"index": 0, "delta": delta, "finish_reason": None}])
+
+
+def test_a_step_described_in_words_is_one_row_and_the_panel_times_the_thinking(live, browser_page):
+    gate = Gate(live)
+    _, url = live.competitor(
+        gated_sse(
+            step("Starting a sandbox to run the code.", "sandbox_start", {"sandbox_id": "s1"}),
+            step("Running python plot.py.", "tool_start", {"tool": "bash"}),
+            gate,
+            step("The sandbox is done.", "sandbox_end", {"sandbox_id": "s1"}),
+            chunk("Here is the plot."),
+            DONE,
+        )
+    )
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Plot it")
+    panel = answer_of(page).locator("details.thinking")
+    rows = panel.locator("li")
+    expect(rows).to_have_text(["Starting a sandbox to run the code.", "Running python plot.py."])
+    expect(rows.first).to_have_attribute("title", "sandbox_start")
+    expect(rows.nth(1)).to_have_attribute("title", "tool_start · bash")
+    summary = panel.locator("summary")
+    expect(summary).to_have_text(re.compile(r"^Thinking… \d+ s · 2 steps$"))
+    seconds = int(re.search(r"(\d+) s", summary.inner_text()).group(1))
+    # The timer runs while the competitor thinks: it shows a later second soon.
+    expect(summary).to_have_text(re.compile(rf"^Thinking… (?!{seconds} s)\d+ s · 2 steps$"))
+    gate.open()
+    expect(answer_of(page).locator(".answer")).to_have_text("Here is the plot.")
+    expect(rows).to_have_count(3)
+    expect(summary).to_have_text(re.compile(r"^Thought for \d+ s · 3 steps$"))
+    browser_page.assert_clean_console()

@@ -18,6 +18,7 @@ export function newAnswer(model) {
     stopped: false,
     interrupted: false,
     answeredBy: null,
+    thoughtUntil: null,
     usage: null,
     finishReason: null,
   };
@@ -89,7 +90,7 @@ export class AnswerView {
       this.who.textContent = who;
       this.shown.who = who;
     }
-    this.thinking.update(m.timeline, streaming);
+    this.thinking.update(m.timeline, streaming, m.thoughtUntil);
     if (m.content !== this.shown.content) {
       renderMarkdown(this.answer, m.content);
       this.shown.content = m.content;
@@ -223,7 +224,10 @@ export function takeChunk(message, data) {
     if (choice.finish_reason) message.finishReason = choice.finish_reason;
     if (!choice.delta) continue;
     const delta = choice.delta;
-    if (typeof delta.content === "string") message.content += delta.content;
+    if (typeof delta.content === "string") {
+      if (delta.content && message.timeline.length && !message.thoughtUntil) message.thoughtUntil = Date.now();
+      message.content += delta.content;
+    }
     recordDelta(message.timeline, delta);
     if (delta.janus && delta.janus.event === "artifact" && delta.janus.payload) {
       message.artifacts.push(delta.janus.payload);

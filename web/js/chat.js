@@ -337,6 +337,7 @@ const VERSION_FIELDS = [
   "stopped",
   "interrupted",
   "answeredBy",
+  "thoughtUntil",
   "usage",
   "finishReason",
 ];
@@ -440,7 +441,9 @@ function takeCompletion(message, completion) {
   if (typeof completion.model === "string") message.answeredBy = completion.model.slice(0, 100);
   const answer = completion.choices?.[0]?.message || {};
   message.content = answer.content || "";
-  if (answer.reasoning_content) message.timeline.push({ kind: "reasoning", text: answer.reasoning_content });
+  if (answer.reasoning_content) {
+    message.timeline.push({ kind: "reasoning", text: answer.reasoning_content, at: Date.now() });
+  }
   message.artifacts.push(...(answer.artifacts || []));
   message.usage = completion.usage || null;
 }
