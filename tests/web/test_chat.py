@@ -792,3 +792,34 @@ def test_a_step_described_in_words_is_one_row_and_the_panel_times_the_thinking(l
     expect(rows).to_have_count(3)
     expect(summary).to_have_text(re.compile(r"^Thought for \d+ s · 3 steps$"))
     browser_page.assert_clean_console()
+
+
+HOSTILE = [
+    """Look: <img src=x onerror="document.title='pwned'"> """,
+    '<img src="http://192.0.2.1/track.png"> <img srcset="http://192.0.2.1/a.png 2x"> ',
+    '<video src="http://192.0.2.1/v.mp4"></video> <audio src="/x.mp3"></audio> ',
+    '<span style="color: red">styled</span> ',
+    "![remote](http://192.0.2.1/remote.png) ",
+    "and the end.",
+]
+
+
+def test_hostile_html_streamed_in_pieces_requests_nothing_and_raises_no_errors(live, browser_page):
+    gate = Gate(live)
+    pieces = [chunk(piece) for piece in HOSTILE]
+    _, url = live.competitor(gated_sse(*pieces[:3], gate, *pieces[3:], DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    ask(page, "Be hostile")
+    reply = answer_of(page).locator(".answer")
+    expect(reply.locator("img")).to_have_count(3)
+    gate.open()
+    expect(reply).to_contain_text("and the end.")
+    expect(reply.locator("img")).to_have_count(4)
+    for img in reply.locator("img").all():
+        assert img.get_attribute("src") is None and img.get_attribute("srcset") is None
+    assert reply.locator("video, audio, [style]").count() == 0
+    assert page.title() != "pwned"
+    assert [u for u in requested if not u.endswith("/v1/chat/completions")] == []
+    browser_page.assert_clean_console()
