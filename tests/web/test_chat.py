@@ -823,3 +823,14 @@ def test_hostile_html_streamed_in_pieces_requests_nothing_and_raises_no_errors(l
     assert page.title() != "pwned"
     assert [u for u in requested if not u.endswith("/v1/chat/completions")] == []
     browser_page.assert_clean_console()
+
+
+def test_the_file_input_is_labelled_and_the_previews_are_a_named_group(live, browser_page):
+    _, url = live.competitor(sse(chunk("ok"), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    expect(page.get_by_label("Image files to attach")).to_have_attribute("type", "file")
+    page.get_by_label("Image files to attach").set_input_files(
+        files=[{"name": "dot.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    group = page.get_by_role("group", name="Attached images")
+    expect(group.get_by_role("img", name="Attached: dot.png")).to_be_visible()
