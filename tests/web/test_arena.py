@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.scripted_competitor import DONE, chunk
+from tests.scripted_competitor import DONE, chunk, sse
 from tests.web.scripts import Gate, gated_sse
 
 pytestmark = pytest.mark.slow
@@ -114,3 +114,26 @@ def test_the_arena_board_says_when_there_are_no_votes_and_a_failed_start_is_expl
     page.get_by_role("button", name="Start battle").click()
     expect(page.get_by_role("alert")).to_contain_text("HTTP 503 arena_unavailable")
     expect(page.get_by_role("button", name="Start battle")).to_be_enabled()
+
+
+def test_two_picked_models_are_compared_side_by_side_by_name_without_a_vote(live, phone_page):
+    alpha, alpha_url = live.competitor(sse(chunk("Alpha says hi."), DONE))
+    bravo, bravo_url = live.competitor(sse(chunk("Bravo says **hello**."), DONE))
+    gateway = live.gateway({"alpha": alpha_url, "bravo": bravo_url})
+    page = phone_page.page
+    page.goto(gateway + "/arena")
+    page.get_by_label("Compare two models I pick").check()
+    page.get_by_label("Model A").select_option("bravo")
+    page.get_by_label("Model B").select_option("alpha")
+    page.get_by_label("Prompt").fill("Greet me")
+    page.get_by_role("button", name="Compare").click()
+    expect(page.get_by_role("heading", name="A: bravo")).to_be_visible()
+    expect(page.get_by_role("heading", name="B: alpha")).to_be_visible()
+    expect(page.locator("#pane-a .answer")).to_have_text("Bravo says hello.")
+    expect(page.locator("#pane-b .answer")).to_have_text("Alpha says hi.")
+    expect(page.get_by_role("group", name="Which answer is better?")).to_be_hidden()
+    expect(page.get_by_role("button", name="New comparison")).to_be_focused()
+    assert [r["model"] for r in bravo.requests] == ["bravo"]
+    assert [r["model"] for r in alpha.requests] == ["alpha"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    phone_page.assert_clean_console()
