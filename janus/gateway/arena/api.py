@@ -26,7 +26,7 @@ from janus.config import ArenaConfig
 from janus.errors import JanusError, invalid_request
 from janus.gateway.admin import is_admin
 from janus.gateway.arena.anonymous import AnonymousExchange, AnonymousRelay
-from janus.gateway.arena.ratings import Vote, fit_board
+from janus.gateway.arena.ratings import Board, Vote, fit_board
 from janus.gateway.arena.standings import ArenaStandings
 from janus.gateway.arena.style import Style
 from janus.gateway.chat import platform_access, read_body, validate_changed
@@ -99,7 +99,7 @@ class Arena:
         if self._boards is None:
             await self.leaderboard(pool)
 
-    def _fit(self, votes: list[Vote]):
+    def _fit(self, votes: list[Vote]) -> tuple[Board, Board]:
         rounds, seed = self.config.bootstrap_rounds, self.config.seed
         return (
             fit_board(votes, style=False, rounds=rounds, seed=seed),
@@ -180,7 +180,7 @@ async def stream_battle(request: web.Request) -> web.StreamResponse:
     battle = await _battle(request)
     now = time.time()
     if battle.expires_at <= now:
-        raise _expired(battle)
+        raise _expired()
     competitor_id = battle.competitor_a if side == "a" else battle.competitor_b
     competitor = request.app[POOL].get(competitor_id)
     if competitor is None or battle.body is None:
@@ -296,7 +296,7 @@ async def _battle(request: web.Request) -> BattleRecord:
     return battle
 
 
-def _expired(battle: BattleRecord) -> JanusError:
+def _expired() -> JanusError:
     return JanusError(
         "This battle has expired: start a new one.", status=410, code="battle_expired"
     )
@@ -312,7 +312,7 @@ def _why_no_vote(battle: BattleRecord, now: float) -> JanusError:
             code="identities_revealed",
         )
     if battle.expires_at <= now:
-        return _expired(battle)
+        return _expired()
     return JanusError(
         "Both answers must have streamed before a vote.", status=409, code="battle_not_finished"
     )
