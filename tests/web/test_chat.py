@@ -834,3 +834,33 @@ def test_the_file_input_is_labelled_and_the_previews_are_a_named_group(live, bro
     )
     group = page.get_by_role("group", name="Attached images")
     expect(group.get_by_role("img", name="Attached: dot.png")).to_be_visible()
+
+
+def test_chat_options_send_a_system_prompt_temperature_and_max_tokens(live, browser_page):
+    competitor, url = live.competitor(sse(chunk("ok"), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    page.get_by_text("Options for this chat").click()
+    page.get_by_label("Temperature (0 to 2)").fill("5")
+    ask(page, "Hello")
+    expect(page.get_by_role("alert")).to_have_text("Temperature must be a number from 0 to 2.")
+    expect(page.locator(".message.user")).to_have_count(0)  # nothing was sent
+
+    page.get_by_label("System prompt").fill("Answer in one word.")
+    page.get_by_label("Temperature (0 to 2)").fill("0.3")
+    page.get_by_label("Max tokens").fill("50")
+    ask(page, "Hello")
+    expect(answer_of(page).locator(".answer")).to_have_text("ok")
+    (request,) = competitor.requests
+    assert request["messages"] == [
+        {"role": "system", "content": "Answer in one word."},
+        {"role": "user", "content": "Hello"},
+    ]
+    assert request["temperature"] == 0.3 and request["max_tokens"] == 50
+
+    page.reload()
+    page.get_by_text("Options for this chat").click()
+    expect(page.get_by_label("System prompt")).to_have_value("Answer in one word.")
+    expect(page.get_by_label("Max tokens")).to_have_value("50")
+    page.locator("#new-chat").click()  # another chat has its own settings
+    expect(page.get_by_label("System prompt")).to_have_value("")
+    browser_page.assert_clean_console()

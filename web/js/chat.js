@@ -23,6 +23,11 @@ const ui = {
   modelError: $("model-error"),
   notice: $("chat-notice"),
   busyElsewhere: $("busy-elsewhere"),
+  settings: $("chat-settings"),
+  system: $("system-prompt"),
+  temperature: $("temperature"),
+  maxTokens: $("max-tokens"),
+  settingsError: $("settings-error"),
   messages: $("messages"),
   jump: $("jump-to-latest"),
   composer: $("composer"),
@@ -243,6 +248,7 @@ function showInAddressBar(session, how) {
 function openSession(id, how = "push") {
   current = store.get(id);
   showInAddressBar(current, how);
+  showSettings(current);
   ui.notice.replaceChildren();
   if (current.model && [...ui.model.options].some((o) => o.value === current.model)) {
     ui.model.value = current.model;
@@ -301,6 +307,7 @@ async function send() {
     updateComposer();
     return;
   }
+  if (!takeSettings()) return;
   const text = ui.prompt.value.trim();
   const images = attachments.items;
   if (!text && !images.length) return;
@@ -350,7 +357,7 @@ function versionOf(message) {
 /** Ask again for the answer `message`, with the same conversation before it; the earlier
  * answer stays as a version to page back to. */
 async function regenerate(message) {
-  if (active || !ui.model.value) return;
+  if (active || !ui.model.value || !takeSettings()) return;
   const session = current;
   const before = session.messages.slice(0, session.messages.indexOf(message));
   if (!message.versions) {
@@ -367,7 +374,7 @@ async function regenerate(message) {
 /** An answer cut off at the length limit goes on: the model is asked to continue, and what
  * it writes is added to the same answer (the request is not kept as a message). */
 async function continueAnswer(message) {
-  if (active) return;
+  if (active || !takeSettings()) return;
   const session = current;
   const upTo = session.messages.slice(0, session.messages.indexOf(message) + 1);
   Object.assign(message, { finishReason: null, error: null, stopped: false, interrupted: false });
@@ -384,13 +391,54 @@ function showVersion(message, index) {
 }
 
 /** Stream the answer to `messages` into `message` (which is on screen in `session`). */
+/** This chat's settings as the request sends them, or a message saying what is wrong. */
+function readSettings() {
+  const settings = { system: ui.system.value.trim() };
+  const temperature = ui.temperature.value.trim();
+  if (temperature) {
+    const value = Number(temperature);
+    if (!(value >= 0 && value <= 2)) return { problem: "Temperature must be a number from 0 to 2." };
+    settings.temperature = value;
+  }
+  const maxTokens = ui.maxTokens.value.trim();
+  if (maxTokens) {
+    const value = Number(maxTokens);
+    if (!Number.isInteger(value) || value < 1) return { problem: "Max tokens must be a whole number of at least 1." };
+    settings.max_tokens = value;
+  }
+  return { settings };
+}
+
+/** Keep the settings with the chat on screen; false (and the reason shown) when invalid. */
+function takeSettings() {
+  const { settings, problem } = readSettings();
+  ui.settingsError.replaceChildren(...(problem ? [errorBox(problem)] : []));
+  if (problem) {
+    ui.settings.open = true;
+    return false;
+  }
+  current.settings = settings;
+  return true;
+}
+
+function showSettings(session) {
+  const settings = session.settings || {};
+  ui.system.value = settings.system || "";
+  ui.temperature.value = settings.temperature ?? "";
+  ui.maxTokens.value = settings.max_tokens ?? "";
+  ui.settingsError.replaceChildren();
+}
+
 async function answer(session, message, messages) {
+  const settings = session.settings || {};
   const body = {
     model: message.model,
     stream: true,
     stream_options: { include_usage: true },
-    messages,
+    messages: settings.system ? [{ role: "system", content: settings.system }, ...messages] : messages,
   };
+  if (settings.temperature !== undefined) body.temperature = settings.temperature;
+  if (settings.max_tokens !== undefined) body.max_tokens = settings.max_tokens;
   message.streaming = true; // saved so: a reload mid-answer finds it interrupted
   active = { session, message, controller: new AbortController() };
   persist();
@@ -524,6 +572,11 @@ ui.model.addEventListener("change", () => {
   current.model = ui.model.value;
   persist();
 });
+for (const field of [ui.system, ui.temperature, ui.maxTokens]) {
+  field.addEventListener("change", () => {
+    if (takeSettings()) persist();
+  });
+}
 ui.apiKey.value = apiKey();
 ui.apiKey.addEventListener("change", () => setApiKey(ui.apiKey.value.trim()));
 ui.toggle.addEventListener("click", () => setDrawer(!ui.sidebar.classList.contains("open")));
@@ -555,6 +608,7 @@ const linked = sessionIdFromPath();
 if (!store.sessions.length) store.create(null);
 current = (linked && store.get(linked)) || store.sessions[0];
 showInAddressBar(current, "replace");
+showSettings(current);
 if (linked && !store.get(linked)) {
   ui.notice.replaceChildren(
     errorBox(`The chat ${linked} is not in this browser: chats are kept only in the browser that had them.`),
