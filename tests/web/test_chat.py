@@ -864,3 +864,42 @@ def test_chat_options_send_a_system_prompt_temperature_and_max_tokens(live, brow
     page.locator("#new-chat").click()  # another chat has its own settings
     expect(page.get_by_label("System prompt")).to_have_value("")
     browser_page.assert_clean_console()
+
+
+def test_a_chat_exports_as_json_and_markdown_and_the_json_imports_back(
+    live, browser_page, tmp_path
+):
+    _, url = live.competitor(sse(chunk("Oslo, **4 °C**."), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Coldest city?")
+    expect(answer_of(page).locator(".answer")).to_have_text("Oslo, 4 °C.")
+    page.get_by_text("Options for this chat").click()
+
+    with page.expect_download() as saved:
+        page.get_by_role("button", name="Export as Markdown").click()
+    saved.value.save_as(tmp_path / "chat.md")
+    markdown = (tmp_path / "chat.md").read_text()
+    assert saved.value.suggested_filename == "Coldest-city.md"
+    assert markdown.startswith("# Coldest city?\n")
+    assert "**You:**\n\nColdest city?" in markdown and "**janus:**\n\nOslo, **4 °C**." in markdown
+
+    with page.expect_download() as saved:
+        page.get_by_role("button", name="Export as JSON").click()
+    saved.value.save_as(tmp_path / "chat.json")
+    exported = json.loads((tmp_path / "chat.json").read_text())
+    assert exported["format"] == "janus-chat"
+    (session,) = exported["sessions"]
+    assert [m["content"] for m in session["messages"]] == ["Coldest city?", "Oslo, **4 °C**."]
+
+    page.get_by_role("button", name="Delete Coldest city?").click()
+    expect(page.locator("#session-list .open-session")).not_to_have_text(["Coldest city?"])
+    page.get_by_label("Import from a JSON export").set_input_files(tmp_path / "chat.json")
+    expect(page.locator("#chat-title")).to_have_text("Coldest city?")
+    expect(answer_of(page).locator(".answer")).to_have_text("Oslo, 4 °C.")
+
+    (tmp_path / "bad.json").write_text('{"sessions": []}')
+    page.get_by_label("Import from a JSON export").set_input_files(tmp_path / "bad.json")
+    expect(page.get_by_role("alert")).to_contain_text(
+        'Could not import bad.json: The file is not a Janus chat export (format "janus-chat").'
+    )
+    browser_page.assert_clean_console()

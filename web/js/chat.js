@@ -7,6 +7,7 @@ import { AnswerView, newAnswer, readAnswerStream, safeUrl } from "./answer.js";
 import { Attachments } from "./attachments.js";
 import { errorBox, h } from "./dom.js";
 import { SessionStore } from "./sessions.js";
+import { download, fromJSON, toJSON, toMarkdown } from "./transfer.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -28,6 +29,9 @@ const ui = {
   temperature: $("temperature"),
   maxTokens: $("max-tokens"),
   settingsError: $("settings-error"),
+  exportJSON: $("export-json"),
+  exportMarkdown: $("export-markdown"),
+  importChats: $("import-chats"),
   messages: $("messages"),
   jump: $("jump-to-latest"),
   composer: $("composer"),
@@ -577,6 +581,29 @@ for (const field of [ui.system, ui.temperature, ui.maxTokens]) {
     if (takeSettings()) persist();
   });
 }
+function fileName(session, extension) {
+  const base = session.title.replace(/[^A-Za-z0-9-]+/g, "-").replace(/^-|-$/g, "").slice(0, 60);
+  return `${base || "chat"}.${extension}`;
+}
+
+ui.exportJSON.addEventListener("click", () =>
+  download(fileName(current, "json"), toJSON([current]), "application/json"),
+);
+ui.exportMarkdown.addEventListener("click", () =>
+  download(fileName(current, "md"), toMarkdown(current), "text/markdown"),
+);
+ui.importChats.addEventListener("change", async () => {
+  const file = ui.importChats.files[0];
+  ui.importChats.value = "";
+  if (!file) return;
+  try {
+    const added = store.add(fromJSON(await file.text()));
+    persist();
+    if (added.length) openSession(added[0].id);
+  } catch (err) {
+    ui.storageError.replaceChildren(errorBox(`Could not import ${file.name}: ${err.message}`));
+  }
+});
 ui.apiKey.value = apiKey();
 ui.apiKey.addEventListener("change", () => setApiKey(ui.apiKey.value.trim()));
 ui.toggle.addEventListener("click", () => setDrawer(!ui.sidebar.classList.contains("open")));
