@@ -903,3 +903,33 @@ def test_a_chat_exports_as_json_and_markdown_and_the_json_imports_back(
         'Could not import bad.json: The file is not a Janus chat export (format "janus-chat").'
     )
     browser_page.assert_clean_console()
+
+
+def test_edit_and_resend_branches_the_conversation_and_keeps_each_version(live, browser_page):
+    competitor, url = live.competitor(
+        answers_in_turn(sse(chunk("About cats."), DONE), sse(chunk("About dogs."), DONE))
+    )
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Tell me about cats")
+    expect(answer_of(page).locator(".answer")).to_have_text("About cats.")
+
+    page.get_by_role("button", name="Edit this message").click()
+    editor = page.get_by_role("textbox", name="Edited message")
+    expect(editor).to_have_value("Tell me about cats")
+    editor.fill("Tell me about dogs")
+    editor.press("Enter")
+    expect(answer_of(page).locator(".answer")).to_have_text("About dogs.")
+    expect(page.locator(".message.user .bubble")).to_have_text(["Tell me about dogs"])
+    expect(page.get_by_label("Version 2 of 2")).to_be_visible()
+    assert competitor.requests[1]["messages"] == [{"role": "user", "content": "Tell me about dogs"}]
+
+    page.get_by_role("button", name="Previous version of this message").click()
+    expect(page.locator(".message.user .bubble")).to_have_text(["Tell me about cats"])
+    expect(answer_of(page).locator(".answer")).to_have_text("About cats.")
+    page.reload()
+    expect(page.get_by_label("Version 1 of 2")).to_be_visible()
+    page.get_by_role("button", name="Next version of this message").click()
+    expect(page.locator(".message.user .bubble")).to_have_text(["Tell me about dogs"])
+    expect(answer_of(page).locator(".answer")).to_have_text("About dogs.")
+    expect(page.locator("article.message")).to_have_count(2)
+    browser_page.assert_clean_console()

@@ -66,19 +66,135 @@ function userView(message) {
     .filter((p) => p.type === "image_url")
     .map((p) => safeUrl(p.image_url.url, { allowData: true }))
     .filter(Boolean);
-  return h(
+  const bubble = h(
+    "div",
+    { class: "bubble" },
+    text,
+    images.length
+      ? h("div", { class: "user-images" }, images.map((src) => h("img", { src, alt: "Attached image" })))
+      : null,
+  );
+  const article = h(
     "article",
     { class: "message user", "aria-label": "Your message" },
     h("div", { class: "who", text: "You" }),
+    bubble,
+  );
+  const tools = [];
+  if (message.branches && message.branches.length > 1) {
+    const at = message.branch;
+    tools.push(
+      h("button", {
+        type: "button",
+        class: "small",
+        text: "‹",
+        "aria-label": "Previous version of this message",
+        disabled: at === 0,
+        on: { click: () => showBranch(message, at - 1) },
+      }),
+      h("span", { class: "muted", text: `${at + 1} / ${message.branches.length}`, "aria-label": `Version ${at + 1} of ${message.branches.length}` }),
+      h("button", {
+        type: "button",
+        class: "small",
+        text: "›",
+        "aria-label": "Next version of this message",
+        disabled: at === message.branches.length - 1,
+        on: { click: () => showBranch(message, at + 1) },
+      }),
+    );
+  }
+  if (typeof message.content === "string") {
+    tools.push(
+      h("button", {
+        type: "button",
+        class: "small",
+        text: "Edit",
+        "aria-label": "Edit this message",
+        on: { click: () => editMessage(message, article, bubble) },
+      }),
+    );
+  }
+  if (tools.length) article.append(h("div", { class: "answer-actions" }, tools));
+  return article;
+}
+
+/** An inline editor in place of the message; sending it branches the conversation. */
+function editMessage(message, article, bubble) {
+  const box = h("textarea", { rows: "3", "aria-label": "Edited message" });
+  box.value = message.content;
+  const cancel = () => renderConversation();
+  const editor = h(
+    "div",
+    { class: "edit-message" },
+    box,
     h(
       "div",
-      { class: "bubble" },
-      text,
-      images.length
-        ? h("div", { class: "user-images" }, images.map((src) => h("img", { src, alt: "Attached image" })))
-        : null,
+      { class: "answer-actions" },
+      h("button", {
+        type: "button",
+        class: "primary small",
+        text: "Send",
+        "aria-label": "Send the edited message",
+        on: { click: () => resend(message, box.value.trim()) },
+      }),
+      h("button", { type: "button", class: "small", text: "Cancel", on: { click: cancel } }),
     ),
   );
+  box.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") cancel();
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      resend(message, box.value.trim());
+    }
+  });
+  for (const child of [...article.children]) if (child !== article.firstChild) child.remove();
+  article.append(editor);
+  box.focus();
+}
+
+// Edit & resend keeps every version of the conversation from the edited message on: the
+// message at the branch point holds them all (`branches`, each the messages from there to
+// the end) and which one is on screen (`branch`).
+function tailFrom(session, index) {
+  const [head, ...rest] = session.messages.slice(index);
+  const { branches, branch, ...plain } = head;
+  return [plain, ...rest];
+}
+
+function putTail(session, index, tail, branches, branch) {
+  const [head, ...rest] = tail;
+  session.messages = [...session.messages.slice(0, index), { ...head, branches, branch }, ...rest];
+}
+
+async function resend(message, text) {
+  if (active) {
+    updateComposer(); // says which chat is still answering
+    return;
+  }
+  if (!text || !ui.model.value || !takeSettings()) return;
+  const session = current;
+  const index = session.messages.indexOf(message);
+  const branches = message.branches ? [...message.branches] : [null];
+  branches[message.branches ? message.branch : 0] = tailFrom(session, index);
+  branches.push([{ role: "user", content: text }]);
+  putTail(session, index, branches[branches.length - 1], branches, branches.length - 1);
+  store.touch(session, text);
+  const reply = newAnswer(ui.model.value);
+  session.model = ui.model.value;
+  const messages = history(session.messages);
+  session.messages.push(reply);
+  await answer(session, reply, messages);
+}
+
+function showBranch(message, index) {
+  const session = current;
+  if (active || !message.branches || !message.branches[index]) return;
+  const at = session.messages.indexOf(message);
+  const branches = [...message.branches];
+  branches[message.branch] = tailFrom(session, at);
+  putTail(session, at, branches[index], branches, index);
+  persist();
+  renderConversation();
 }
 
 function renderConversation() {
