@@ -414,6 +414,24 @@ class WebConfig(_Section):
     enabled: bool = True
 
 
+class ArenaConfig(_Section):
+    """``[arena]``: anonymous side-by-side battles and their votes (specs/arena.md)."""
+
+    enabled: bool = True
+    # The router that picks each battle's pair (its first two candidates are A and B).
+    router: str = "arena"
+    # A battle can be streamed and voted on for this long after it was created.
+    battle_ttl_s: float = Field(3600.0, gt=0)
+    # Per client address (see gateway.trusted_proxies): token buckets.
+    battles_per_minute: float = Field(10.0, gt=0)
+    battle_burst: int = Field(5, ge=1)
+    votes_per_minute: float = Field(20.0, gt=0)
+    vote_burst: int = Field(10, ge=1)
+    # The boards' bootstrap: resamples per confidence interval, and the seed of their draws.
+    bootstrap_rounds: int = Field(100, ge=10, le=10_000)
+    seed: int = 0
+
+
 class JailConfig(_Section):
     """``[jail]``: how untrusted programs run on this host (see specs/platform.md)."""
 
@@ -439,6 +457,7 @@ class Config(_Section):
     competition: CompetitionConfig = Field(default_factory=CompetitionConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     containers: ContainersConfig = Field(default_factory=ContainersConfig)
+    arena: ArenaConfig = Field(default_factory=ArenaConfig)
 
     @model_validator(mode="after")
     def _ids_are_unique_and_known(self) -> Config:

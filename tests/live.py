@@ -60,13 +60,14 @@ class LiveServers:
         artifacts: dict[str, Any] | None = None,
         guardrails: dict[str, Any] | None = None,
         subprocess_competitors: dict[str, dict[str, Any]] | None = None,
+        arena: dict[str, Any] | None = None,
         inspect: Callable[[web.Application], object] = lambda app: app,
         **gateway: Any,
     ) -> str:
         """A gateway in front of ``competitors`` (id → URL), with extra in-process plugins.
 
         The platform stays off unless ``platform`` (the ``[platform]`` table) is given;
-        ``guardrails`` is the ``[guardrails]`` table.
+        ``guardrails`` is the ``[guardrails]`` table, ``arena`` the ``[arena]`` table.
         """
         config = parse_config(
             {
@@ -84,6 +85,7 @@ class LiveServers:
                 else platform,
                 "artifacts": artifacts or {},
                 "guardrails": guardrails or {},
+                "arena": arena or {},
             },
             "test config",
         )

@@ -1,13 +1,17 @@
 """Built-in routers.
 
 ``by-model``: the request's ``model`` names the competitor. ``champion``: the same, except
-that ``janus`` follows the leaderboard.
+that ``janus`` follows the leaderboard. ``arena``: the two competitors of an arena battle.
 """
 
 from __future__ import annotations
 
+import math
+import random
+
 from janus.config import JANUS_MODEL
-from janus.errors import model_not_found
+from janus.errors import JanusError, model_not_found
+from janus.gateway.arena.standings import ArenaStandings, pair_key
 from janus.gateway.competitors import Competitor, CompetitorPool
 from janus.hookspecs import hookimpl
 from janus.protocol import ChatCompletionRequest
@@ -48,7 +52,56 @@ class ChampionRouter(ByModelRouter):
         return candidates
 
 
+class ArenaRouter:
+    """The pair of an arena battle, ``[A, B]``, drawn at random with weights that favour
+    what the board needs: pairs whose order is uncertain (their confidence intervals
+    overlap, few votes between them) and competitors with few votes (a newcomer is in
+    most battles until it has some). Every pair keeps a small chance, and which of the
+    two is A is a coin toss. ``rng`` makes the draws repeatable (tests seed it).
+
+    Used as the gateway's main router, a chat request goes to A with B as its fallback.
+    """
+
+    def __init__(self, rng: random.Random | None = None) -> None:
+        self.rng = rng or random.Random()
+
+    async def route(self, request: ChatCompletionRequest, pool: CompetitorPool) -> list[Competitor]:
+        competitors = list(pool)
+        if len(competitors) < 2:
+            raise JanusError(
+                f"An arena battle needs two competitors; this gateway has {len(competitors)}.",
+                status=503,
+                type="server_error",
+                code="arena_unavailable",
+            )
+        pairs = [(x, y) for i, x in enumerate(competitors) for y in competitors[i + 1 :]]
+        weights = [pair_weight(pool.arena, x.id, y.id) for x, y in pairs]
+        first, second = self.rng.choices(pairs, weights)[0]
+        return [first, second] if self.rng.random() < 0.5 else [second, first]
+
+
+def pair_weight(standings: ArenaStandings, a: str, b: str) -> float:
+    """How much the board would learn from a battle of ``a`` and ``b``: their intervals
+    overlap (their order is open), they met rarely, either of them has few votes."""
+    rarely_met = 1 / math.sqrt(1 + standings.pair_votes.get(pair_key(a, b), 0))
+    exposure = 1 / (1 + standings.votes(a)) + 1 / (1 + standings.votes(b))
+    return 0.05 + _overlap(standings, a, b) + rarely_met + exposure
+
+
+def _overlap(standings: ArenaStandings, a: str, b: str) -> float:
+    """How much of the narrower interval the two share (1 when either is unrated)."""
+    first, second = standings.ratings.get(a), standings.ratings.get(b)
+    if first is None or second is None:
+        return 1.0
+    shared = min(first.ci_high, second.ci_high) - max(first.ci_low, second.ci_low)
+    narrower = min(first.ci_high - first.ci_low, second.ci_high - second.ci_low)
+    if narrower <= 0:
+        return 1.0 if shared >= 0 else 0.0
+    return min(1.0, max(0.0, shared / narrower))
+
+
 @hookimpl
 def register_routers(register):
     register("by-model", ByModelRouter())
     register("champion", ChampionRouter())
+    register("arena", ArenaRouter())

@@ -18,6 +18,7 @@ from janus import __version__
 from janus.config import Config
 from janus.connections import ConnectionLimits
 from janus.gateway.admin import BENCH_GRANTEE, load_admin_key
+from janus.gateway.arena.api import setup_arena
 from janus.gateway.artifacts import Artifacts, SandboxReader, UrlSigner
 from janus.gateway.chat import chat_completions
 from janus.gateway.competition import setup_competition
@@ -156,6 +157,8 @@ def create_app(config: Config, plugins: PluginManager) -> web.Application:
     setup_auto_evaluations(app)
     setup_runtime_routes(app)
     setup_marketplace(app)
+    if config.arena.enabled:
+        setup_arena(app)
     if config.web.enabled:
         setup_web(app)  # last: it serves the pages at "/"
     return app

@@ -70,7 +70,7 @@ async def serve_chat(
     try:
         if (changed := await check.check_request()) is not None:
             body = json.dumps(changed, separators=(",", ":")).encode()
-            chat = _validate_changed(changed)
+            chat = validate_changed(changed)
         return await _answer(request, body, chat, check, deadline, stream_response)
     finally:
         check.finish()
@@ -93,7 +93,7 @@ async def _answer(
         body,
         record.request_id,
         settings.request_timeout_s,
-        _platform_access(request),
+        platform_access(request),
         request.app[ARTIFACTS],
         origin=f"{request.scheme}://{request.host}",
         stream=chat.stream,
@@ -133,7 +133,7 @@ def _pinned(request: web.Request) -> list[Competitor] | None:
     return [competitor]
 
 
-def _validate_changed(body: dict) -> ChatCompletionRequest:
+def validate_changed(body: dict) -> ChatCompletionRequest:
     """A guardrail's new body must still be a valid request; if not, the guardrail is at
     fault, not the client."""
     try:
@@ -162,7 +162,7 @@ async def _stream(
         streams.discard(relay)
 
 
-def _platform_access(request: web.Request) -> PlatformAccess | None:
+def platform_access(request: web.Request) -> PlatformAccess | None:
     if not request.app[CONFIG].platform.enabled:
         return None
     return PlatformAccess(request.app[TOKENS], request.app[METERING], _platform_url(request))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from janus.config import Config
+from janus.gateway.arena.standings import ArenaStandings
 
 UNIX_PREFIX = "unix:"
 
@@ -68,7 +69,8 @@ class CompetitorPool:
     admitted at run time.
 
     ``ranking`` is the leaderboard's order (champion first) as competitor ids; the
-    competition keeps it current, and the ``champion`` router reads it.
+    competition keeps it current, and the ``champion`` router reads it. ``arena`` is the
+    arena's board as the ``arena`` router reads it (the arena keeps it current).
     """
 
     def __init__(
@@ -86,6 +88,7 @@ class CompetitorPool:
         self.ranking: tuple[str, ...] = ()
         self._own_sessions: dict[str, aiohttp.ClientSession] = {}
         self._retired: list[aiohttp.ClientSession] = []
+        self.arena = ArenaStandings()
 
     def get(self, competitor_id: str) -> Competitor | None:
         return self._by_id.get(competitor_id)

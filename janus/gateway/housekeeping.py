@@ -33,11 +33,14 @@ def keep_metering(app: web.Application, meters: list[Meter]) -> None:
 
 
 async def sweep(app: web.Application) -> None:
-    """Expire artifacts and collect meters whose tokens ran out without their request
-    closing here (late calls, or requests another replica served)."""
+    """Expire artifacts and unvoted arena battles, and collect meters whose tokens ran out
+    without their request closing here (late calls, or requests another replica served)."""
     removed = await app[ARTIFACTS].remove_expired()
     orphans = app[METERING].sweep(time.time())
     keep_metering(app, orphans)
+    battles = await app[STORE].delete_expired_battles(time.time())
+    if battles:
+        log.info("housekeeping: %d arena battle(s) expired without a vote", battles)
     if removed or orphans:
         log.info(
             "housekeeping: %d expired artifact(s) removed, %d orphan meter(s) kept",

@@ -5,12 +5,13 @@ The files live in the repository's ``web/`` folder and ship inside the ``janus``
 the same UI from a checkout and from an installed wheel. They are read once, when the app
 is built: answering is then a dictionary look-up, with nothing blocking on the event loop.
 
-Pages are ``/``, ``/chat``, ``/competition`` and ``/marketplace``; everything they load is
-under ``/assets/``. Every UI response carries a strict Content-Security-Policy (no inline
-script, nothing from another origin) and a strong ``ETag``; browsers revalidate each time
-(``no-cache``), so an upgraded gateway never serves a stale UI. An unknown path outside the
-API gets the UI's HTML 404 page; under ``/v1`` and ``/platform`` a 404 stays the OpenAI
-error (the gateway's error middleware renders it).
+Pages are ``/``, ``/chat`` (and ``/chat/<id>``, one chat), ``/competition``,
+``/marketplace`` and ``/arena``; everything they load is under ``/assets/``. Every UI
+response carries a strict Content-Security-Policy (no inline script, nothing from another
+origin) and a strong ``ETag``; browsers revalidate each time (``no-cache``), so an upgraded
+gateway never serves a stale UI. An unknown path outside the API gets the UI's HTML 404
+page; under ``/v1`` and ``/platform`` a 404 stays the OpenAI error (the gateway's error
+middleware renders it).
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ PAGES = {
     "/chat": "chat.html",
     "/competition": "competition.html",
     "/marketplace": "marketplace.html",
+    "/arena": "arena.html",
 }
+# Deep links into a page: the same file, the page's script reads the rest of the path.
+PAGE_ALIASES = {"/chat/{session_id}": "/chat"}  # one chat, kept in the browser
 NOT_FOUND_PAGE = "404.html"
 ASSETS_PREFIX = "/assets/"
 # Only files in these folders of web/ are assets; the top level holds pages and docs.
@@ -145,7 +149,8 @@ def setup_web(app: web.Application) -> None:
     site = Site.load(web_root())
 
     async def page(request: web.Request) -> web.Response:
-        return site.pages[request.match_info.route.resource.canonical].response(request)
+        route = request.match_info.route.resource.canonical
+        return site.pages[PAGE_ALIASES.get(route, route)].response(request)
 
     async def asset(request: web.Request) -> web.Response:
         found = site.assets.get(request.match_info["path"])
@@ -163,7 +168,7 @@ def setup_web(app: web.Application) -> None:
                 raise
             return site.not_found.response(request, status=404)
 
-    for route in PAGES:
+    for route in (*PAGES, *PAGE_ALIASES):
         app.router.add_get(route, page)
     app.router.add_get(ASSETS_PREFIX + "{path:.+}", asset)
     app.middlewares.append(html_not_found)

@@ -14,6 +14,7 @@ from janus.store.postgres import PostgresDatabase
 from janus.store.records import (
     EVALUATION_DONE,
     ArtifactRecord,
+    BattleRecord,
     ChampionSpell,
     CompetitorRecord,
     EvaluationRecord,
@@ -28,6 +29,7 @@ POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")
 __all__ = [
     "EVALUATION_DONE",
     "ArtifactRecord",
+    "BattleRecord",
     "ChampionSpell",
     "CompetitorRecord",
     "EvaluationRecord",

@@ -157,4 +157,27 @@ MIGRATIONS: tuple[Migration, ...] = (
     # 5: a generated suite's secret task seed, kept server-side so the champion's paired
     # re-run draws the same items; never published (results carry only its hash).
     Migration.portable("ALTER TABLE evaluations ADD COLUMN task_seed TEXT;"),
+    # 6: the arena's battles; a battle's vote is its winner column, so one per battle.
+    Migration.portable(
+        """
+        CREATE TABLE arena_battles (
+            id TEXT PRIMARY KEY,
+            client TEXT NOT NULL,
+            competitor_a TEXT NOT NULL,
+            competitor_b TEXT NOT NULL,
+            body TEXT,
+            created_at DOUBLE PRECISION NOT NULL,
+            expires_at DOUBLE PRECISION NOT NULL,
+            opened_a DOUBLE PRECISION,
+            opened_b DOUBLE PRECISION,
+            style_a TEXT,
+            style_b TEXT,
+            winner TEXT,
+            voted_at DOUBLE PRECISION,
+            revealed_at DOUBLE PRECISION
+        );
+        CREATE INDEX arena_battles_by_vote ON arena_battles (voted_at);
+        CREATE INDEX arena_battles_by_expiry ON arena_battles (expires_at);
+        """
+    ),
 )

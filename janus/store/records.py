@@ -84,6 +84,29 @@ class ChampionSpell:
     until: float | None
 
 
+@dataclass(frozen=True)
+class BattleRecord:
+    """One arena battle: who answers as A and B, and, once it happened, the vote.
+
+    ``body`` is the chat request both competitors get (dropped once the vote is in);
+    ``style_a``/``style_b`` are the answers' style counts, stored when each stream ends."""
+
+    id: str
+    client: str
+    competitor_a: str
+    competitor_b: str
+    body: str | None
+    created_at: float
+    expires_at: float
+    opened_a: float | None = None
+    opened_b: float | None = None
+    style_a: dict[str, int] | None = None
+    style_b: dict[str, int] | None = None
+    winner: str | None = None  # a | b | tie | both_bad
+    voted_at: float | None = None
+    revealed_at: float | None = None
+
+
 EVALUATION_DONE = frozenset({"finished", "failed", "cancelled"})
 
 

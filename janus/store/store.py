@@ -13,6 +13,7 @@ from typing import Any
 from janus.store.database import Database, Row, StoreConflict
 from janus.store.records import (
     ArtifactRecord,
+    BattleRecord,
     ChampionSpell,
     CompetitorRecord,
     EvaluationRecord,
@@ -31,6 +32,9 @@ _EVALUATION_COLUMNS = (
 )
 _EVALUATION_SUMMARY_COLUMNS = _EVALUATION_COLUMNS.replace(", result,", ", NULL,")
 _JSON_EVALUATION_FIELDS = ("components", "weights", "result")
+_BATTLE_COLUMNS = ", ".join(field.name for field in fields(BattleRecord))
+# A battle's side → its columns (never user text in SQL: the side is checked here).
+_SIDES = {"a": ("opened_a", "style_a"), "b": ("opened_b", "style_b")}
 
 
 def _dumps(value: Any) -> str | None:
@@ -48,6 +52,11 @@ def _float(value: float | int | None) -> float | None:
 def _competitor(row: Row) -> CompetitorRecord:
     *plain, conformance, owner_key_hash = row
     return CompetitorRecord(*plain, conformance=_loads(conformance), owner_key_hash=owner_key_hash)
+
+
+def _battle(row: Row) -> BattleRecord:
+    record = BattleRecord(*row)
+    return replace(record, style_a=_loads(record.style_a), style_b=_loads(record.style_b))
 
 
 def _evaluation(row: Row) -> EvaluationRecord:
@@ -485,6 +494,92 @@ def _reward_row(entry: RewardEntry, computed_at: float) -> tuple[Any, ...]:
         json.dumps(entry.basis, sort_keys=True),
         float(computed_at),
     )
+
+    # Arena battles ----------------------------------------------------------------------
+
+    async def add_battle(self, record: BattleRecord) -> None:
+        await self.database.execute(
+            "INSERT INTO arena_battles (id, client, competitor_a, competitor_b, body, "
+            "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            record.id,
+            record.client,
+            record.competitor_a,
+            record.competitor_b,
+            record.body,
+            float(record.created_at),
+            float(record.expires_at),
+        )
+
+    async def get_battle(self, battle_id: str) -> BattleRecord | None:
+        row = await self.database.fetchone(
+            f"SELECT {_BATTLE_COLUMNS} FROM arena_battles WHERE id = ?", battle_id
+        )
+        return _battle(row) if row else None
+
+    async def open_battle_stream(self, battle_id: str, side: str, now: float) -> bool:
+        """Claim ``side``'s stream: true once per side, and only before the battle expires
+        (a stream is an answer the competitor is paid to write: it is not replayed)."""
+        opened, _ = _SIDES[side]
+        changed = await self.database.execute(
+            f"UPDATE arena_battles SET {opened} = ? "
+            f"WHERE id = ? AND {opened} IS NULL AND expires_at > ?",
+            float(now),
+            battle_id,
+            float(now),
+        )
+        return changed > 0
+
+    async def finish_battle_stream(self, battle_id: str, side: str, style: dict[str, int]) -> None:
+        _, column = _SIDES[side]
+        await self.database.execute(
+            f"UPDATE arena_battles SET {column} = ? WHERE id = ?", _dumps(style), battle_id
+        )
+
+    async def vote_battle(self, battle_id: str, winner: str, now: float) -> bool:
+        """Record the battle's one vote, which reveals who answered. Compare-and-set: false
+        when it is voted already, revealed, expired or not yet answered on both sides
+        (``get_battle`` tells which). The request body is not kept past the vote."""
+        changed = await self.database.execute(
+            "UPDATE arena_battles SET winner = ?, voted_at = ?, revealed_at = ?, body = NULL "
+            "WHERE id = ? AND winner IS NULL AND revealed_at IS NULL AND expires_at > ? "
+            "AND style_a IS NOT NULL AND style_b IS NOT NULL",
+            winner,
+            float(now),
+            float(now),
+            battle_id,
+            float(now),
+        )
+        return changed > 0
+
+    async def reveal_battle(self, battle_id: str, now: float) -> bool:
+        """Show who answered without a vote: the battle can no longer be voted on."""
+        changed = await self.database.execute(
+            "UPDATE arena_battles SET revealed_at = ?, body = NULL "
+            "WHERE id = ? AND revealed_at IS NULL",
+            float(now),
+            battle_id,
+        )
+        return changed > 0
+
+    async def battle_votes(self) -> list[BattleRecord]:
+        """Every voted battle, oldest vote first, without request bodies."""
+        rows = await self.database.fetch(
+            f"SELECT {_BATTLE_COLUMNS} FROM arena_battles WHERE winner IS NOT NULL "
+            "ORDER BY voted_at, id"
+        )
+        return [_battle(row) for row in rows]
+
+    async def battle_vote_count(self) -> int:
+        row = await self.database.fetchone(
+            "SELECT count(*) FROM arena_battles WHERE winner IS NOT NULL"
+        )
+        return int(row[0]) if row else 0
+
+    async def delete_expired_battles(self, now: float) -> int:
+        """Forget battles that expired without a vote; voted ones are the board."""
+        return await self.database.execute(
+            "DELETE FROM arena_battles WHERE winner IS NULL AND expires_at <= ?", float(now)
+        )
 
 
 _FLOAT_EVALUATION_FIELDS = ("subset", "created_at", "composite", "ci_low", "ci_high", "finished_at")

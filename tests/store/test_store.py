@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from janus.config import ConfigError, parse_config
+from janus.config import ConfigError
 from janus.store import (
     ArtifactRecord,
     CompetitorRecord,
@@ -23,22 +22,7 @@ from janus.store import (
 from janus.store.migrations import MIGRATIONS
 from janus.store.postgres import PostgresDatabase
 from janus.store.sqlite import SqliteDatabase
-
-
-def _config(tmp_path: Path, url: str = ""):
-    return parse_config(
-        {"platform": {"data_dir": str(tmp_path)}, "store": {"url": url}}, "test config"
-    )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def store(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else ""
-    store = open_store(_config(tmp_path, url))
-    assert store.backend == request.param
-    await store.open()
-    yield store
-    await store.close()
+from tests.store.conftest import store_config as _config
 
 
 def _artifact(artifact_id: str, expires_at: int) -> ArtifactRecord:

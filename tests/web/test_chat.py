@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import struct
+import time
 import zlib
 
 import pytest
@@ -210,11 +211,11 @@ def test_the_thinking_panel_shows_reasoning_and_events_open_while_streaming(live
             re.compile(r"sandbox_start\s*command: python plot.py"),
         ]
     )
-    expect(panel.locator("summary")).to_have_text("Thinking… (3 steps)")
+    expect(panel.locator("summary")).to_have_text(re.compile(r"^Thinking… \d+ s · 3 steps$"))
     gate.open()
     expect(answer_of(page).locator(".answer")).to_have_text("Found it.")
     expect(panel).not_to_have_attribute("open", "")
-    expect(panel.locator("summary")).to_have_text("Thinking (4 steps)")
+    expect(panel.locator("summary")).to_have_text(re.compile(r"^Thought for \d+ s · 4 steps$"))
     expect(steps.nth(4)).to_be_hidden()
     panel.locator("summary").click()
     expect(steps.nth(4)).to_contain_text("sandbox_end")
@@ -257,7 +258,8 @@ def test_artifacts_show_images_inline_and_files_as_downloads(live, browser_page)
     page.wait_for_function(
         "img => img.complete && img.naturalWidth === 1", arg=image.element_handle()
     )
-    assert image.get_attribute("src").startswith(page.url.rsplit("/", 1)[0] + "/v1/artifacts/")
+    origin = re.match(r"https?://[^/]+", page.url).group(0)
+    assert image.get_attribute("src").startswith(origin + "/v1/artifacts/")
     link = files.get_by_role("link", name="weather.csv")
     expect(files.locator("li").nth(1)).to_contain_text(f"weather.csv · text/csv · {len(CSV)} B")
     with page.expect_download() as download:
@@ -424,6 +426,7 @@ def test_markdown_is_sanitised_highlighted_and_code_can_be_copied(live, browser_
     reply = answer_of(page).locator(".answer")
     expect(reply.locator("code.hljs")).to_have_text("print('hi')")
     expect(reply.locator("code .hljs-built_in")).to_have_text("print")
+    expect(reply.locator(".code-block .code-language")).to_have_text("python")
     assert reply.locator("script").count() == 0
     assert reply.locator("img").get_attribute("onerror") is None
     assert page.title() != "pwned"
@@ -506,3 +509,427 @@ def test_the_view_follows_the_answer_only_while_at_the_bottom(live, browser_page
     expect(answer_of(page).locator(".answer")).to_contain_text("Line 79")
     expect(page.get_by_role("button", name="Stop")).to_be_hidden()
     assert messages.evaluate("m => m.scrollTop") == 0
+
+
+WIDE_CODE = "print(" + "'wide' + " * 25 + "'end')"  # over 200 characters on one line
+WIDE_TABLE = (
+    "| " + " | ".join(f"column {i}" for i in range(12)) + " |\n"
+    "|" + "---|" * 12 + "\n"
+    "| " + " | ".join(f"value {i}" for i in range(12)) + " |\n"
+)
+
+
+def test_wide_code_and_tables_scroll_inside_the_answer_on_a_phone(live, phone_page):
+    answer = f"Code:\n\n```python\n{WIDE_CODE}\n```\n\nA table:\n\n{WIDE_TABLE}"
+    _, url = live.competitor(sse(chunk(answer), DONE))
+    page = open_chat(phone_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Show me something wide")
+    expect(answer_of(page).locator("table th")).to_have_count(12)
+    assert len(WIDE_CODE) > 200
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width} px wide on a 390 px screen"
+    for control in (
+        page.get_by_role("button", name="Send"),
+        page.get_by_label("Model"),
+        answer_of(page).get_by_role("button", name="Copy").first,
+    ):
+        box = control.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    phone_page.screenshot("chat-phone-wide")
+
+
+def test_the_chat_drawer_closes_with_escape_a_tap_outside_and_its_close_button(live, phone_page):
+    _, url = live.competitor(sse(chunk("hi"), DONE))
+    page = open_chat(phone_page, live.gateway({"a": url}, default="a"))
+    toggle = page.get_by_role("button", name="Chats")
+    new_chat = page.locator("#new-chat")
+
+    toggle.click()
+    expect(new_chat).to_be_in_viewport()
+    expect(new_chat).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(new_chat).not_to_be_in_viewport()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+
+    toggle.click()
+    expect(new_chat).to_be_in_viewport()
+    page.mouse.click(380, 400)  # the strip of conversation the drawer leaves uncovered
+    expect(new_chat).not_to_be_in_viewport()
+
+    toggle.click()
+    page.get_by_role("button", name="Close the chat list").click()
+    expect(new_chat).not_to_be_in_viewport()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    phone_page.assert_clean_console()
+
+
+def test_each_chat_has_its_own_url_that_opens_it(live, browser_page):
+    _, url = live.competitor(sse(chunk("ok"), DONE))
+    gateway = live.gateway({"a": url}, default="a")
+    page = open_chat(browser_page, gateway)
+    chat_url = re.compile(re.escape(gateway) + r"/chat/[a-z0-9-]+$")
+    expect(page).to_have_url(chat_url)
+    ask(page, "First chat")
+    expect(answer_of(page).locator(".answer")).to_have_text("ok")
+    first = page.url
+
+    page.locator("#new-chat").click()
+    expect(page).not_to_have_url(first)
+    second = page.url
+    page.locator("#new-chat").click()  # an empty chat is reused
+    expect(page).to_have_url(second)
+    sessions = page.locator("#session-list .open-session")
+    expect(sessions).to_have_count(2)
+    ask(page, "Second chat")
+    expect(answer_of(page).locator(".answer")).to_have_text("ok")
+
+    sessions.filter(has_text="First chat").click()
+    expect(page).to_have_url(first)
+    page.go_back()
+    expect(page).to_have_url(second)
+    expect(page.locator("#chat-title")).to_have_text("Second chat")
+
+    page.goto(first)
+    expect(page.locator("#chat-title")).to_have_text("First chat")
+    expect(page.locator(".message.user")).to_have_text(re.compile("First chat"))
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.locator("[aria-current=page]")).to_have_text("Chat")
+
+    page.goto(gateway + "/chat/not-here")
+    expect(page.get_by_role("alert")).to_contain_text("The chat not-here is not in this browser")
+    browser_page.assert_clean_console()
+
+
+def answers_in_turn(*scripts):
+    """A competitor script that answers the n-th request with the n-th script."""
+    calls = iter(scripts)
+
+    async def script(request, body):
+        return await next(calls)(request, body)
+
+    return script
+
+
+def test_copy_answer_puts_the_answers_markdown_on_the_clipboard(live, browser_page):
+    _, url = live.competitor(sse(chunk("Use **bold** and `code`."), DONE))
+    browser_page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Format something")
+    answer_of(page).get_by_role("button", name="Copy answer").click()
+    deadline = time.monotonic() + 15
+    while (copied := page.evaluate("navigator.clipboard.readText()")) != "Use **bold** and `code`.":
+        assert time.monotonic() < deadline, f"the clipboard holds {copied!r}"
+        page.wait_for_timeout(100)
+
+
+def test_regenerate_asks_again_and_keeps_the_earlier_answers_to_page_through(live, browser_page):
+    competitor, url = live.competitor(
+        answers_in_turn(sse(chunk("First try."), DONE), sse(chunk("Second try."), DONE))
+    )
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Tell me something")
+    reply = answer_of(page)
+    expect(reply.locator(".answer")).to_have_text("First try.")
+    reply.get_by_role("button", name="Regenerate").click()
+    expect(answer_of(page).locator(".answer")).to_have_text("Second try.")
+    expect(page.locator("article.message.assistant")).to_have_count(1)
+    expect(answer_of(page).get_by_label("Answer 2 of 2")).to_be_visible()
+    first, second = competitor.requests
+    assert (
+        second["messages"]
+        == first["messages"]
+        == [{"role": "user", "content": "Tell me something"}]
+    )
+
+    answer_of(page).get_by_role("button", name="Previous answer").click()
+    expect(answer_of(page).locator(".answer")).to_have_text("First try.")
+    expect(answer_of(page).get_by_label("Answer 1 of 2")).to_be_visible()
+    page.reload()
+    expect(answer_of(page).locator(".answer")).to_have_text("First try.")
+    answer_of(page).get_by_role("button", name="Next answer").click()
+    expect(answer_of(page).locator(".answer")).to_have_text("Second try.")
+    browser_page.assert_clean_console()
+
+
+def test_an_answer_cut_off_at_the_length_limit_can_be_continued(live, browser_page):
+    competitor, url = live.competitor(
+        answers_in_turn(
+            sse(chunk("The beginning of a long"), chunk(finish="length"), DONE),
+            sse(chunk(" story, now complete."), chunk(finish="stop"), DONE),
+        )
+    )
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Tell me a story")
+    reply = answer_of(page)
+    expect(reply.locator(".note")).to_contain_text("Cut off: the answer reached its length limit")
+    reply.get_by_role("button", name="Continue").click()
+    expect(reply.locator(".answer")).to_have_text("The beginning of a long story, now complete.")
+    expect(reply.get_by_role("button", name="Continue")).to_have_count(0)
+    expect(reply.locator(".note")).not_to_contain_text("Cut off")
+    _, continued = competitor.requests
+    assert continued["messages"][:2] == [
+        {"role": "user", "content": "Tell me a story"},
+        {"role": "assistant", "content": "The beginning of a long"},
+    ]
+    assert continued["messages"][2]["role"] == "user"
+    assert "Continue" in continued["messages"][2]["content"]
+    expect(page.locator("article.message")).to_have_count(2)  # no extra message shown
+
+
+def test_an_answer_is_saved_while_it_streams_and_a_reload_keeps_it(live, browser_page):
+    gate = Gate(live)
+    _, url = live.competitor(gated_sse(chunk("The first half"), gate, chunk(" and more."), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Tell me slowly")
+    expect(answer_of(page).locator(".answer")).to_have_text("The first half")
+    deadline = time.monotonic() + 15
+    while "The first half" not in (page.evaluate("localStorage.getItem('janus.chat.sessions.v1')")):
+        assert time.monotonic() < deadline, "the partial answer was never saved"
+        page.wait_for_timeout(100)
+    page.reload()
+    reply = answer_of(page)
+    expect(reply.locator(".answer")).to_have_text("The first half")
+    expect(reply.locator(".note")).to_contain_text("Interrupted")
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    gate.open()
+    browser_page.assert_clean_console()
+
+
+def test_while_one_chat_answers_another_explains_why_it_waits_and_offers_no_stop(
+    live, browser_page
+):
+    gate = Gate(live)
+    competitor, url = live.competitor(
+        gated_sse(chunk("Still going"), gate, chunk(" and done."), DONE)
+    )
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "A long question")
+    expect(answer_of(page).locator(".answer")).to_have_text("Still going")
+    expect(page.get_by_role("button", name="Stop")).to_be_visible()
+
+    page.locator("#new-chat").click()
+    expect(page.get_by_role("button", name="Stop")).to_be_hidden()
+    ask(page, "Meanwhile here")
+    waiting = page.get_by_role("status").filter(has_text="is still answering")
+    expect(waiting).to_contain_text('"A long question" is still answering')
+    # Nothing was sent from the second chat: no message, the prompt is kept.
+    expect(page.locator(".message.user")).to_have_count(0)
+    expect(page.get_by_label("Message", exact=True)).to_have_value("Meanwhile here")
+    expect(page.get_by_role("button", name="Send")).to_be_disabled()
+
+    waiting.get_by_role("button", name="go to it").click()
+    expect(page.locator("#chat-title")).to_have_text("A long question")
+    expect(page.get_by_role("button", name="Stop")).to_be_visible()
+    gate.open()
+    expect(answer_of(page).locator(".answer")).to_have_text("Still going and done.")
+    expect(page.get_by_role("button", name="Stop")).to_be_hidden()
+    assert len(competitor.requests) == 1
+    browser_page.assert_clean_console()
+
+
+def test_each_answer_says_which_model_answered_when_janus_routed_it(live, browser_page):
+    _, url = live.competitor(sse(chunk("Routed.", model="tiny-llama-1b"), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    expect(page.get_by_label("Model")).to_have_value("janus")
+    ask(page, "Who answers?")
+    reply = answer_of(page)
+    expect(reply.locator(".answer")).to_have_text("Routed.")
+    expect(reply.locator(".who")).to_have_text("janus · answered by tiny-llama-1b")
+    page.reload()
+    expect(answer_of(page).locator(".who")).to_have_text("janus · answered by tiny-llama-1b")
+
+
+def test_jump_to_the_latest_appears_when_the_end_is_out_of_view(live, browser_page):
+    long_answer = "\n\n".join(f"Paragraph {i}." for i in range(120))
+    _, url = live.competitor(sse(chunk(long_answer), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    jump = page.get_by_role("button", name="Jump to the latest")
+    expect(jump).to_be_hidden()
+    ask(page, "Write a lot")
+    expect(answer_of(page).locator(".answer p").last).to_have_text("Paragraph 119.")
+    expect(jump).to_be_hidden()  # the view followed the answer to its end
+    page.locator("#messages").evaluate("(m) => m.scrollTo(0, 0)")
+    expect(jump).to_be_visible()
+    jump.click()
+    expect(jump).to_be_hidden()
+    expect(answer_of(page).locator(".answer p").last).to_be_in_viewport()
+    expect(page.get_by_label("Message", exact=True)).to_be_focused()
+
+
+def step(sentence: str, name: str, payload: dict) -> bytes:
+    """One step as the baselines send it: a sentence and the event in the same delta."""
+    delta = {"reasoning_content": sentence, "janus": {"event": name, "payload": payload}}
+    return chunk(choices=[{"index": 0, "delta": delta, "finish_reason": None}])
+
+
+def test_a_step_described_in_words_is_one_row_and_the_panel_times_the_thinking(live, browser_page):
+    gate = Gate(live)
+    _, url = live.competitor(
+        gated_sse(
+            step("Starting a sandbox to run the code.", "sandbox_start", {"sandbox_id": "s1"}),
+            step("Running python plot.py.", "tool_start", {"tool": "bash"}),
+            gate,
+            step("The sandbox is done.", "sandbox_end", {"sandbox_id": "s1"}),
+            chunk("Here is the plot."),
+            DONE,
+        )
+    )
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Plot it")
+    panel = answer_of(page).locator("details.thinking")
+    rows = panel.locator("li")
+    expect(rows).to_have_text(["Starting a sandbox to run the code.", "Running python plot.py."])
+    expect(rows.first).to_have_attribute("title", "sandbox_start")
+    expect(rows.nth(1)).to_have_attribute("title", "tool_start · bash")
+    summary = panel.locator("summary")
+    expect(summary).to_have_text(re.compile(r"^Thinking… \d+ s · 2 steps$"))
+    seconds = int(re.search(r"(\d+) s", summary.inner_text()).group(1))
+    # The timer runs while the competitor thinks: it shows a later second soon.
+    expect(summary).to_have_text(re.compile(rf"^Thinking… (?!{seconds} s)\d+ s · 2 steps$"))
+    gate.open()
+    expect(answer_of(page).locator(".answer")).to_have_text("Here is the plot.")
+    expect(rows).to_have_count(3)
+    expect(summary).to_have_text(re.compile(r"^Thought for \d+ s · 3 steps$"))
+    browser_page.assert_clean_console()
+
+
+HOSTILE = [
+    """Look: <img src=x onerror="document.title='pwned'"> """,
+    '<img src="http://192.0.2.1/track.png"> <img srcset="http://192.0.2.1/a.png 2x"> ',
+    '<video src="http://192.0.2.1/v.mp4"></video> <audio src="/x.mp3"></audio> ',
+    '<span style="color: red">styled</span> ',
+    "![remote](http://192.0.2.1/remote.png) ",
+    "and the end.",
+]
+
+
+def test_hostile_html_streamed_in_pieces_requests_nothing_and_raises_no_errors(live, browser_page):
+    gate = Gate(live)
+    pieces = [chunk(piece) for piece in HOSTILE]
+    _, url = live.competitor(gated_sse(*pieces[:3], gate, *pieces[3:], DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    ask(page, "Be hostile")
+    reply = answer_of(page).locator(".answer")
+    expect(reply.locator("img")).to_have_count(3)
+    gate.open()
+    expect(reply).to_contain_text("and the end.")
+    expect(reply.locator("img")).to_have_count(4)
+    for img in reply.locator("img").all():
+        assert img.get_attribute("src") is None and img.get_attribute("srcset") is None
+    assert reply.locator("video, audio, [style]").count() == 0
+    assert page.title() != "pwned"
+    assert [u for u in requested if not u.endswith("/v1/chat/completions")] == []
+    browser_page.assert_clean_console()
+
+
+def test_the_file_input_is_labelled_and_the_previews_are_a_named_group(live, browser_page):
+    _, url = live.competitor(sse(chunk("ok"), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    expect(page.get_by_label("Image files to attach")).to_have_attribute("type", "file")
+    page.get_by_label("Image files to attach").set_input_files(
+        files=[{"name": "dot.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    group = page.get_by_role("group", name="Attached images")
+    expect(group.get_by_role("img", name="Attached: dot.png")).to_be_visible()
+
+
+def test_chat_options_send_a_system_prompt_temperature_and_max_tokens(live, browser_page):
+    competitor, url = live.competitor(sse(chunk("ok"), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    page.get_by_text("Options for this chat").click()
+    page.get_by_label("Temperature (0 to 2)").fill("5")
+    ask(page, "Hello")
+    expect(page.get_by_role("alert")).to_have_text("Temperature must be a number from 0 to 2.")
+    expect(page.locator(".message.user")).to_have_count(0)  # nothing was sent
+
+    page.get_by_label("System prompt").fill("Answer in one word.")
+    page.get_by_label("Temperature (0 to 2)").fill("0.3")
+    page.get_by_label("Max tokens").fill("50")
+    ask(page, "Hello")
+    expect(answer_of(page).locator(".answer")).to_have_text("ok")
+    (request,) = competitor.requests
+    assert request["messages"] == [
+        {"role": "system", "content": "Answer in one word."},
+        {"role": "user", "content": "Hello"},
+    ]
+    assert request["temperature"] == 0.3 and request["max_tokens"] == 50
+
+    page.reload()
+    page.get_by_text("Options for this chat").click()
+    expect(page.get_by_label("System prompt")).to_have_value("Answer in one word.")
+    expect(page.get_by_label("Max tokens")).to_have_value("50")
+    page.locator("#new-chat").click()  # another chat has its own settings
+    expect(page.get_by_label("System prompt")).to_have_value("")
+    browser_page.assert_clean_console()
+
+
+def test_a_chat_exports_as_json_and_markdown_and_the_json_imports_back(
+    live, browser_page, tmp_path
+):
+    _, url = live.competitor(sse(chunk("Oslo, **4 °C**."), DONE))
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Coldest city?")
+    expect(answer_of(page).locator(".answer")).to_have_text("Oslo, 4 °C.")
+    page.get_by_text("Options for this chat").click()
+
+    with page.expect_download() as saved:
+        page.get_by_role("button", name="Export as Markdown").click()
+    saved.value.save_as(tmp_path / "chat.md")
+    markdown = (tmp_path / "chat.md").read_text()
+    assert saved.value.suggested_filename == "Coldest-city.md"
+    assert markdown.startswith("# Coldest city?\n")
+    assert "**You:**\n\nColdest city?" in markdown and "**janus:**\n\nOslo, **4 °C**." in markdown
+
+    with page.expect_download() as saved:
+        page.get_by_role("button", name="Export as JSON").click()
+    saved.value.save_as(tmp_path / "chat.json")
+    exported = json.loads((tmp_path / "chat.json").read_text())
+    assert exported["format"] == "janus-chat"
+    (session,) = exported["sessions"]
+    assert [m["content"] for m in session["messages"]] == ["Coldest city?", "Oslo, **4 °C**."]
+
+    page.get_by_role("button", name="Delete Coldest city?").click()
+    expect(page.locator("#session-list .open-session")).not_to_have_text(["Coldest city?"])
+    page.get_by_label("Import from a JSON export").set_input_files(tmp_path / "chat.json")
+    expect(page.locator("#chat-title")).to_have_text("Coldest city?")
+    expect(answer_of(page).locator(".answer")).to_have_text("Oslo, 4 °C.")
+
+    (tmp_path / "bad.json").write_text('{"sessions": []}')
+    page.get_by_label("Import from a JSON export").set_input_files(tmp_path / "bad.json")
+    expect(page.get_by_role("alert")).to_contain_text(
+        'Could not import bad.json: The file is not a Janus chat export (format "janus-chat").'
+    )
+    browser_page.assert_clean_console()
+
+
+def test_edit_and_resend_branches_the_conversation_and_keeps_each_version(live, browser_page):
+    competitor, url = live.competitor(
+        answers_in_turn(sse(chunk("About cats."), DONE), sse(chunk("About dogs."), DONE))
+    )
+    page = open_chat(browser_page, live.gateway({"a": url}, default="a"))
+    ask(page, "Tell me about cats")
+    expect(answer_of(page).locator(".answer")).to_have_text("About cats.")
+
+    page.get_by_role("button", name="Edit this message").click()
+    editor = page.get_by_role("textbox", name="Edited message")
+    expect(editor).to_have_value("Tell me about cats")
+    editor.fill("Tell me about dogs")
+    editor.press("Enter")
+    expect(answer_of(page).locator(".answer")).to_have_text("About dogs.")
+    expect(page.locator(".message.user .bubble")).to_have_text(["Tell me about dogs"])
+    expect(page.get_by_label("Version 2 of 2")).to_be_visible()
+    assert competitor.requests[1]["messages"] == [{"role": "user", "content": "Tell me about dogs"}]
+
+    page.get_by_role("button", name="Previous version of this message").click()
+    expect(page.locator(".message.user .bubble")).to_have_text(["Tell me about cats"])
+    expect(answer_of(page).locator(".answer")).to_have_text("About cats.")
+    page.reload()
+    expect(page.get_by_label("Version 1 of 2")).to_be_visible()
+    page.get_by_role("button", name="Next version of this message").click()
+    expect(page.locator(".message.user .bubble")).to_have_text(["Tell me about dogs"])
+    expect(answer_of(page).locator(".answer")).to_have_text("About dogs.")
+    expect(page.locator("article.message")).to_have_count(2)
+    browser_page.assert_clean_console()

@@ -11,7 +11,7 @@ from tests.scripted_competitor import DONE, chunk, sse
 
 pytestmark = pytest.mark.slow
 
-NAVIGATION = ["Home", "Chat", "Competition", "Marketplace"]
+NAVIGATION = ["Home", "Chat", "Arena", "Competition", "Marketplace"]
 
 
 @pytest.fixture

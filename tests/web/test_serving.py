@@ -79,7 +79,7 @@ async def test_head_answers_headers_without_a_body(gateway):
     assert int(headers["Content-Length"]) == len((WEB / "chat.html").read_bytes())
 
 
-@pytest.mark.parametrize("path", ["/no-such-page", "/assets/js/missing.js", "/chat/extra"])
+@pytest.mark.parametrize("path", ["/no-such-page", "/assets/js/missing.js", "/chat/a/b"])
 async def test_an_unknown_ui_path_gets_the_html_404_page(gateway, path):
     status, body, headers = await fetch("GET", gateway + path)
     assert status == 404 and headers["Content-Type"] == "text/html; charset=utf-8"
@@ -145,3 +145,9 @@ def test_vendored_libraries_match_the_manifest_and_carry_their_licences():
     assert {path for _, path, _ in lines} == {
         str(p.relative_to(WEB / "vendor")) for p in (WEB / "vendor").rglob("*") if p.is_file()
     } - {"MANIFEST"}
+
+
+async def test_a_chat_link_serves_the_chat_page(gateway):
+    status, body, headers = await fetch("GET", gateway + "/chat/lq2x9k-3fz8a1b0")
+    assert status == 200 and body == (WEB / "chat.html").read_bytes()
+    assert headers["Content-Security-Policy"]

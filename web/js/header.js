@@ -5,9 +5,15 @@ import { h } from "./dom.js";
 const LINKS = [
   ["/", "Home"],
   ["/chat", "Chat"],
+  ["/arena", "Arena"],
   ["/competition", "Competition"],
   ["/marketplace", "Marketplace"],
 ];
+
+/** The page's own link is marked, also on a page's deep links (`/chat/<id>`). */
+function isHere(href, here) {
+  return href === here || (href !== "/" && here.startsWith(`${href}/`));
+}
 
 export function renderHeader() {
   const header = document.getElementById("site-header");
@@ -19,7 +25,7 @@ export function renderHeader() {
       "nav",
       { class: "site-nav", "aria-label": "Main" },
       LINKS.map(([href, label]) =>
-        h("a", { href, text: label, "aria-current": href === here ? "page" : null }),
+        h("a", { href, text: label, "aria-current": isHere(href, here) ? "page" : null }),
       ),
     ),
   );

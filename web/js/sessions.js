@@ -50,6 +50,17 @@ export class SessionStore {
     return session;
   }
 
+  /** Add chats from an import, newest first; one whose id is taken gets a new id. */
+  add(imported) {
+    const added = imported.map((session) => {
+      const id = session.id && !this.get(session.id) ? String(session.id) : newId();
+      const now = Date.now();
+      return { created: now, updated: now, model: null, ...session, id };
+    });
+    this.sessions.unshift(...added);
+    return added;
+  }
+
   get(id) {
     return this.sessions.find((s) => s.id === id) || null;
   }
