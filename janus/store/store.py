@@ -473,28 +473,6 @@ class Store:
             ) in rows
         ]
 
-
-_REWARD_COLUMNS = (
-    "period, period_start, period_end, policy, parameters, recipient_kind, recipient_id, "
-    "rank, amount, basis, computed_at"
-)
-
-
-def _reward_row(entry: RewardEntry, computed_at: float) -> tuple[Any, ...]:
-    return (
-        entry.period,
-        float(entry.period_start),
-        float(entry.period_end),
-        entry.policy,
-        json.dumps(entry.parameters, sort_keys=True),
-        entry.recipient_kind,
-        entry.recipient_id,
-        entry.rank,
-        float(entry.amount),
-        json.dumps(entry.basis, sort_keys=True),
-        float(computed_at),
-    )
-
     # Arena battles ----------------------------------------------------------------------
 
     async def add_battle(self, record: BattleRecord) -> None:
@@ -583,6 +561,28 @@ def _reward_row(entry: RewardEntry, computed_at: float) -> tuple[Any, ...]:
 
 
 _FLOAT_EVALUATION_FIELDS = ("subset", "created_at", "composite", "ci_low", "ci_high", "finished_at")
+
+
+_REWARD_COLUMNS = (
+    "period, period_start, period_end, policy, parameters, recipient_kind, recipient_id, "
+    "rank, amount, basis, computed_at"
+)
+
+
+def _reward_row(entry: RewardEntry, computed_at: float) -> tuple[Any, ...]:
+    return (
+        entry.period,
+        float(entry.period_start),
+        float(entry.period_end),
+        entry.policy,
+        json.dumps(entry.parameters, sort_keys=True),
+        entry.recipient_kind,
+        entry.recipient_id,
+        entry.rank,
+        float(entry.amount),
+        json.dumps(entry.basis, sort_keys=True),
+        float(computed_at),
+    )
 
 
 def _evaluation_value(name: str, record: EvaluationRecord) -> Any:

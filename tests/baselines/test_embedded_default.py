@@ -67,7 +67,8 @@ def test_the_embedded_default_serves_both_baselines_on_the_local_model(embedded_
             if line.startswith(b"data: {"):
                 chunks.append(json.loads(line[6:]))
     deltas = [c["choices"][0]["delta"] for c in chunks if c.get("choices")]
-    assert deltas[1]["janus"]["event"] == "route"  # the agent-cli baseline answered
+    # the agent-cli baseline answered (after a first reasoning line)
+    assert any(d.get("janus", {}).get("event") == "route" for d in deltas)
     assert "".join(d.get("content") or "" for d in deltas).strip()
     text = log.read_text()
     assert "auto → local embedded model" in text

@@ -156,7 +156,8 @@ async def test_links_end_with_the_file_name_and_the_old_form_still_serves(live):
     _, body = await complete(gateway)
     link = body["choices"][0]["message"]["artifacts"][0]["url"]
     path, _, query = link.partition("?")
-    assert path.endswith("/dot.png") and query.startswith("expires=")
+    # The name as stored (a "/" becomes "_" at intake), extension and all.
+    assert path.endswith("/plots_dot.png") and query.startswith("expires=")
     status, data, headers = await download(link)
     assert status == 200 and data == PNG and headers["Content-Type"] == "image/png"
     artifact_id = path.split("/v1/artifacts/")[1].split("/")[0]

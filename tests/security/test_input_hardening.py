@@ -206,7 +206,9 @@ async def test_a_bad_row_already_stored_cannot_break_its_download(live, tmp_path
     live.call(artifacts.store.add_artifact(record))
     artifacts.directory.mkdir(parents=True, exist_ok=True)
     artifacts.path_of("legacy1").write_bytes(DATA)
-    status, data, headers = await get(artifacts.url(gateway, "legacy1", expires))
+    signature = artifacts.signer.sign("legacy1", expires)  # a link of the older form
+    link = f"{gateway}/v1/artifacts/legacy1?expires={expires}&signature={signature}"
+    status, data, headers = await get(link)
     assert status == 200 and data == DATA
     assert_clean_download_headers(headers)
     assert headers["Content-Type"] == "application/octet-stream"

@@ -61,7 +61,7 @@ def test_janus_run_answers_a_short_prompt_through_the_baseline(tmp_path):
         chunks = stream(janus.base_url + "/v1/chat/completions", body)
     assert not [c for c in chunks if "error" in c], chunks
     deltas = [c["choices"][0]["delta"] for c in chunks if c["choices"]]
-    assert deltas[1]["janus"]["event"] == "route"
-    assert deltas[1]["janus"]["payload"]["path"] == "fast"
+    routes = [d["janus"] for d in deltas if d.get("janus", {}).get("event") == "route"]
+    assert routes and routes[0]["payload"]["path"] == "fast"
     pieces = [d["content"] for d in deltas if d.get("content")]
     assert len(pieces) > 1 and "".join(pieces).strip()
