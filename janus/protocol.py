@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -235,13 +235,15 @@ def describe_validation_error(errors: list[dict[str, Any]]) -> tuple[str, str | 
     return (f"{param}: {message}" if param else message), (param or None)
 
 
+_Model = TypeVar("_Model", bound=BaseModel)
 _TYPE_NAMES = frozenset({"str", "int", "float", "bool", "dict", "list", "none"})
 
 
-def parse_chat_request(body: bytes) -> ChatCompletionRequest:
-    """Parse and validate a client's body, or raise the 400 that says what is wrong."""
+def parse_body(model: type[_Model], body: bytes, extra_is_unsupported: bool = False) -> _Model:
+    """Parse and validate a client's body as ``model``, or raise the 400 that says what is
+    wrong: not JSON, a field (an unknown one, with ``extra_is_unsupported``), a key twice."""
     try:
-        chat = ChatCompletionRequest.model_validate_json(body)
+        parsed = model.model_validate_json(body)
     except ValidationError as exc:
         errors = exc.errors()
         if errors and errors[0]["type"] == "json_invalid":
@@ -250,9 +252,16 @@ def parse_chat_request(body: bytes) -> ChatCompletionRequest:
                 f"The request body is not valid JSON: {detail}", code="invalid_json"
             ) from None
         message, param = describe_validation_error(errors)
+        if extra_is_unsupported and errors[0]["type"] == "extra_forbidden":
+            message = f"{param}: not supported by this gateway"
         raise invalid_request(f"Invalid request: {message}", param=param) from None
     reject_duplicate_keys(body)
-    return chat
+    return parsed
+
+
+def parse_chat_request(body: bytes) -> ChatCompletionRequest:
+    """Parse and validate a client's chat body, or raise the 400 that says what is wrong."""
+    return parse_body(ChatCompletionRequest, body)
 
 
 class _DuplicateKey(ValueError):

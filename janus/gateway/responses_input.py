@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from janus.errors import JanusError, invalid_request
-from janus.protocol import describe_validation_error
+from janus.protocol import parse_body
 
 
 class ResponsesRequest(BaseModel):
@@ -50,19 +50,7 @@ class ResponsesRequest(BaseModel):
 
 
 def parse_responses_request(body: bytes) -> ResponsesRequest:
-    try:
-        request = ResponsesRequest.model_validate_json(body)
-    except ValidationError as exc:
-        errors = exc.errors()
-        if errors and errors[0]["type"] == "json_invalid":
-            detail = errors[0].get("ctx", {}).get("error", "")
-            raise invalid_request(
-                f"The request body is not valid JSON: {detail}", code="invalid_json"
-            ) from None
-        message, param = describe_validation_error(errors)
-        if errors[0]["type"] == "extra_forbidden":
-            message = f"{param}: not supported by this gateway"
-        raise invalid_request(f"Invalid request: {message}", param=param) from None
+    request = parse_body(ResponsesRequest, body, extra_is_unsupported=True)
     for field in ("previous_response_id", "conversation"):
         if getattr(request, field) is not None:
             raise _unsupported(
